@@ -1,0 +1,117 @@
+//! Host identity: which known host a report belongs to.
+//!
+//! Hardware identifiers (DMI UUID, serial) and machine-id identify a machine; placeholder
+//! values that firmware vendors ship ("To be filled by O.E.M.", all-zero UUIDs …) never do.
+//! Where no hardware identifier can be read, the host name together with the machine's real
+//! MAC addresses identifies it. A report that fits more than one host, or fits one only in
+//! part, is [`Resolution::Ambiguous`] and goes to a review list instead of merging.
+
+use serde::{Deserialize, Serialize};
+
+use super::HostFacts;
+
+/// The identifiers of one host, normalised: placeholders removed, case and UUID byte order
+/// folded, so that equal identifiers compare equal as strings.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HostIdentifiers {
+    /// Normalised machine-id.
+    pub machine_id: Option<String>,
+    /// Normalised DMI UUID (one canonical form for both SMBIOS byte orders).
+    pub dmi_uuid: Option<String>,
+    /// Normalised hardware serial (system serial, else board or chassis serial).
+    pub serial: Option<String>,
+    /// Lower-case short host name.
+    pub hostname: Option<String>,
+    /// Real MAC addresses, lower-case, sorted.
+    pub macs: Vec<String>,
+}
+
+/// The kind of one identifier, as stored for lookup.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IdentifierKind {
+    /// `/etc/machine-id`.
+    MachineId,
+    /// DMI system UUID.
+    DmiUuid,
+    /// Hardware serial number.
+    Serial,
+    /// Short host name.
+    Hostname,
+    /// A real MAC address.
+    Mac,
+}
+
+impl IdentifierKind {
+    /// The stored name of this kind.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            IdentifierKind::MachineId => "machine_id",
+            IdentifierKind::DmiUuid => "dmi_uuid",
+            IdentifierKind::Serial => "serial",
+            IdentifierKind::Hostname => "hostname",
+            IdentifierKind::Mac => "mac",
+        }
+    }
+
+    /// Parses a stored name.
+    pub fn parse(s: &str) -> Option<IdentifierKind> {
+        Some(match s {
+            "machine_id" => IdentifierKind::MachineId,
+            "dmi_uuid" => IdentifierKind::DmiUuid,
+            "serial" => IdentifierKind::Serial,
+            "hostname" => IdentifierKind::Hostname,
+            "mac" => IdentifierKind::Mac,
+            _ => return None,
+        })
+    }
+}
+
+/// A known host and its identifiers, as a candidate for a match.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KnownHost {
+    /// The host's id in the store.
+    pub id: i64,
+    /// Its identifiers as last reported.
+    pub identifiers: HostIdentifiers,
+}
+
+/// Where a report belongs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Resolution {
+    /// The report is from this known host.
+    Existing(i64),
+    /// No known host fits: the report is from a new host.
+    New,
+    /// The report fits several hosts, or one only in part: a person must decide. The report
+    /// is kept as a new host and each candidate is put on the review list with the reason.
+    Ambiguous {
+        /// Hosts the report may belong to.
+        candidates: Vec<i64>,
+        /// Why the match is not certain, for the review list.
+        reason: String,
+    },
+}
+
+impl HostIdentifiers {
+    /// Reads and normalises the identifiers in a host's facts, dropping placeholders.
+    pub fn from_facts(facts: &HostFacts) -> HostIdentifiers {
+        unimplemented!("core helper: {facts:?}")
+    }
+
+    /// Every identifier as (kind, normalised value), for storage and lookup.
+    pub fn pairs(&self) -> Vec<(IdentifierKind, String)> {
+        unimplemented!()
+    }
+
+    /// Rebuilds identifiers from stored (kind, value) pairs.
+    pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (IdentifierKind, &'a str)>) -> Self {
+        let _ = pairs.into_iter();
+        unimplemented!()
+    }
+}
+
+/// Decides which known host, if any, a report with these identifiers belongs to.
+pub fn resolve(report: &HostIdentifiers, candidates: &[KnownHost]) -> Resolution {
+    unimplemented!("core helper: {report:?} {candidates:?}")
+}

@@ -1,0 +1,181 @@
+//! Steward's storage: the [`Store`] trait and its SQL implementation on SQLite and PostgreSQL.
+//!
+//! Both backends run the same SQL through sqlx's `any` driver; where the dialects differ the
+//! implementation says so in one place. Migrations are embedded, forward-only, one folder per
+//! backend kept parallel. Times are stored as Unix seconds, JSON as text. The modules follow
+//! the process: `inventory` holds hosts, packages, history and agent credentials.
+//!
+//! Invariants: a distinct (ecosystem, name, version, architecture) is stored once and hosts
+//! point at it; applying an inventory writes only what changed, in one transaction.
+
+use std::collections::BTreeMap;
+
+use async_trait::async_trait;
+use jiff::Timestamp;
+use steward_api::resources::{
+    HistoryEntry, Host, HostFilter, HostPackage, HostSummary, HostUpdate, IdentityReview, Page,
+    PackageFilter, PageRequest, SoftwareFilter, SoftwareSummary, SoftwareVersion,
+};
+use steward_core::inventory::identity::{HostIdentifiers, KnownHost};
+use steward_core::inventory::{
+    HostFacts, InstalledPackage, PendingUpdate, Section, SourceReport,
+};
+
+mod error;
+mod sql;
+
+pub use error::StoreError;
+pub use sql::SqlStore;
+
+/// Result of a store operation.
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// The sections of an inventory that a submission carries; `None` means "unchanged".
+#[derive(Debug, Clone, Default)]
+pub struct InventoryUpdate {
+    /// Id of the document, for applying each document once.
+    pub document_id: String,
+    /// When the inventory was collected.
+    pub collected_at: Timestamp,
+    /// Digests of every section of the full inventory.
+    pub digests: BTreeMap<Section, String>,
+    /// New facts, sources and agent tags, when the facts section changed.
+    pub facts: Option<FactsSection>,
+    /// The complete package list, when it changed.
+    pub packages: Option<Vec<InstalledPackage>>,
+    /// The complete pending-update list, when it changed.
+    pub pending_updates: Option<Vec<PendingUpdate>>,
+}
+
+/// The facts section of an inventory.
+#[derive(Debug, Clone, Default)]
+pub struct FactsSection {
+    /// Host facts.
+    pub facts: HostFacts,
+    /// Source reports.
+    pub sources: Vec<SourceReport>,
+    /// Tags from the agent's configuration.
+    pub tags: Vec<String>,
+}
+
+/// What applying an inventory did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApplyOutcome {
+    /// History entries written.
+    pub changes: usize,
+    /// True when this document had been applied before and nothing was done.
+    pub duplicate: bool,
+}
+
+/// An agent enrollment token as stored (its secret only as a hash).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EnrollmentToken {
+    /// Token id.
+    pub id: i64,
+    /// Free-text note given at creation.
+    pub note: String,
+    /// Creation time.
+    pub created_at: Timestamp,
+    /// When it was revoked, if it was.
+    pub revoked_at: Option<Timestamp>,
+}
+
+/// Steward's storage. Every method is one transaction; implementations are safe to share
+/// between tasks and between server processes on one database.
+#[async_trait]
+pub trait Store: Send + Sync {
+    /// Creates an enrollment token from the hash of its secret.
+    async fn create_enrollment_token(&self, hash: &str, note: &str, now: Timestamp)
+    -> Result<i64>;
+    /// Finds an enrollment token that has not been revoked, by the hash of its secret.
+    async fn active_enrollment_token(&self, hash: &str) -> Result<Option<EnrollmentToken>>;
+    /// Revokes an enrollment token; true when one was revoked.
+    async fn revoke_enrollment_token(&self, id: i64, now: Timestamp) -> Result<bool>;
+    /// Lists enrollment tokens, newest first.
+    async fn list_enrollment_tokens(&self) -> Result<Vec<EnrollmentToken>>;
+
+    /// Stores a per-host agent credential from the hash of its secret.
+    async fn create_agent_credential(&self, host_id: i64, hash: &str, now: Timestamp)
+    -> Result<()>;
+    /// The host a credential belongs to, unless it or its host was revoked.
+    async fn host_for_credential(&self, hash: &str, now: Timestamp) -> Result<Option<i64>>;
+    /// Revokes every credential of one host; returns how many were revoked.
+    async fn revoke_agent_credentials(&self, host_id: i64, now: Timestamp) -> Result<u64>;
+
+    /// Known hosts that share at least one identifier with `ids`.
+    async fn identity_candidates(&self, ids: &HostIdentifiers) -> Result<Vec<KnownHost>>;
+    /// Creates a host with no inventory yet.
+    async fn create_host(&self, ids: &HostIdentifiers, facts: &HostFacts, now: Timestamp)
+    -> Result<i64>;
+    /// Puts a possible match on the review list.
+    async fn add_identity_review(
+        &self,
+        host_id: i64,
+        candidate_id: i64,
+        reason: &str,
+        now: Timestamp,
+    ) -> Result<i64>;
+    /// Open identity reviews, oldest first.
+    async fn open_identity_reviews(&self) -> Result<Vec<IdentityReview>>;
+    /// Closes a review: `merge` folds the review's host into the candidate (history,
+    /// credentials and the latest inventory move over); otherwise both stay separate.
+    async fn resolve_identity_review(&self, id: i64, merge: bool, now: Timestamp)
+    -> Result<bool>;
+
+    /// The stored digest of each section of a host's inventory.
+    async fn section_digests(&self, host_id: i64) -> Result<BTreeMap<Section, String>>;
+    /// True when a document with this id was already applied to the host.
+    async fn document_seen(&self, host_id: i64, document_id: &str) -> Result<bool>;
+    /// Applies an inventory: diffs each carried section against the stored one, writes only
+    /// the changes and their history, records the digests and the document id, and marks the
+    /// host seen. A document already applied changes nothing.
+    async fn apply_inventory(
+        &self,
+        host_id: i64,
+        update: &InventoryUpdate,
+        now: Timestamp,
+    ) -> Result<ApplyOutcome>;
+
+    /// Lists hosts, ordered by host name.
+    async fn list_hosts(
+        &self,
+        filter: &HostFilter,
+        page: &PageRequest,
+        now: Timestamp,
+    ) -> Result<Page<HostSummary>>;
+    /// One host with its facts.
+    async fn host(&self, id: i64) -> Result<Option<Host>>;
+    /// A host's installed packages, ordered by name.
+    async fn host_packages(
+        &self,
+        id: i64,
+        filter: &PackageFilter,
+        page: &PageRequest,
+    ) -> Result<Page<HostPackage>>;
+    /// A host's pending updates, ordered by name.
+    async fn host_updates(&self, id: i64) -> Result<Vec<HostUpdate>>;
+    /// A host's history, newest first.
+    async fn host_history(&self, id: i64, page: &PageRequest) -> Result<Page<HistoryEntry>>;
+    /// Replaces a host's manual tags; false when there is no such host.
+    async fn set_manual_tags(&self, id: i64, tags: &[String], now: Timestamp) -> Result<bool>;
+    /// Distinct operating systems (`id`, `version_id`, host count), for filters.
+    async fn os_facets(&self) -> Result<Vec<(String, String, i64)>>;
+    /// Distinct tags with host counts, for filters.
+    async fn tag_facets(&self) -> Result<Vec<(String, i64)>>;
+
+    /// Software (ecosystem, name) across the fleet, ordered by name.
+    async fn list_software(
+        &self,
+        filter: &SoftwareFilter,
+        page: &PageRequest,
+    ) -> Result<Page<SoftwareSummary>>;
+    /// Every version of one package in one ecosystem and the hosts that run it, highest
+    /// version first by the ecosystem's rules.
+    async fn software_versions(&self, ecosystem: &str, name: &str)
+    -> Result<Vec<SoftwareVersion>>;
+
+    /// Number of hosts, for metrics.
+    async fn host_count(&self) -> Result<i64>;
+    /// Checks the database answers, for the health endpoint.
+    async fn ping(&self) -> Result<()>;
+}
