@@ -120,10 +120,9 @@ pub struct Filesystem {
     pub device: String,
     /// Filesystem type, e.g. `ext4`.
     pub fs_type: String,
-    /// Total size in bytes.
+    /// Total size in bytes. (Free space is a metric, not a fact: it would change the
+    /// facts digest on every scan.)
     pub size_bytes: u64,
-    /// Available bytes.
-    pub available_bytes: u64,
 }
 
 /// A network interface.
