@@ -10,6 +10,15 @@ use serde::{Deserialize, Serialize};
 
 use super::HostFacts;
 
+mod resolve;
+mod values;
+
+pub use resolve::resolve;
+pub use values::{
+    is_placeholder, is_real_interface, normalize_hostname, normalize_mac, normalize_machine_id,
+    normalize_serial, normalize_uuid,
+};
+
 /// The identifiers of one host, normalised: placeholders removed, case and UUID byte order
 /// folded, so that equal identifiers compare equal as strings.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -95,23 +104,83 @@ pub enum Resolution {
 
 impl HostIdentifiers {
     /// Reads and normalises the identifiers in a host's facts, dropping placeholders.
+    ///
+    /// The serial is the system serial, or when that is a placeholder the board serial, then
+    /// the chassis serial. The host name is the short name, or the fully qualified one cut at
+    /// its first dot when the short one is missing.
     pub fn from_facts(facts: &HostFacts) -> HostIdentifiers {
-        unimplemented!("core helper: {facts:?}")
+        let dmi = &facts.dmi;
+        let serial = [&dmi.serial, &dmi.board_serial, &dmi.chassis_serial]
+            .into_iter()
+            .find_map(|serial| serial.as_deref().and_then(normalize_serial));
+        let hostname = normalize_hostname(&facts.hostname)
+            .or_else(|| facts.fqdn.as_deref().and_then(normalize_hostname));
+        let macs = facts
+            .interfaces
+            .iter()
+            .filter(|interface| is_real_interface(interface))
+            .filter_map(|interface| interface.mac.as_deref().and_then(normalize_mac));
+
+        HostIdentifiers {
+            machine_id: facts.machine_id.as_deref().and_then(normalize_machine_id),
+            dmi_uuid: dmi.uuid.as_deref().and_then(normalize_uuid),
+            serial,
+            hostname,
+            macs: sorted_unique(macs),
+        }
     }
 
     /// Every identifier as (kind, normalised value), for storage and lookup.
     pub fn pairs(&self) -> Vec<(IdentifierKind, String)> {
-        unimplemented!()
+        let single = [
+            (IdentifierKind::MachineId, &self.machine_id),
+            (IdentifierKind::DmiUuid, &self.dmi_uuid),
+            (IdentifierKind::Serial, &self.serial),
+            (IdentifierKind::Hostname, &self.hostname),
+        ];
+        let single = single
+            .into_iter()
+            .filter_map(|(kind, value)| Some((kind, value.clone()?)));
+        let macs = self
+            .macs
+            .iter()
+            .map(|mac| (IdentifierKind::Mac, mac.clone()));
+        single.chain(macs).collect()
     }
 
     /// Rebuilds identifiers from stored (kind, value) pairs.
+    ///
+    /// Values are taken as stored (they were normalised on the way in); empty values are
+    /// skipped, and a kind that holds one value keeps the last one given.
     pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (IdentifierKind, &'a str)>) -> Self {
-        let _ = pairs.into_iter();
-        unimplemented!()
+        let mut ids = HostIdentifiers::default();
+        let mut macs = Vec::new();
+        for (kind, value) in pairs {
+            let Some(value) = values::present(Some(value)) else {
+                continue;
+            };
+            let value = value.to_owned();
+            match kind {
+                IdentifierKind::MachineId => ids.machine_id = Some(value),
+                IdentifierKind::DmiUuid => ids.dmi_uuid = Some(value),
+                IdentifierKind::Serial => ids.serial = Some(value),
+                IdentifierKind::Hostname => ids.hostname = Some(value),
+                IdentifierKind::Mac => macs.push(value),
+            }
+        }
+        ids.macs = sorted_unique(macs);
+        ids
+    }
+
+    /// Whether no identifier at all could be read.
+    pub fn is_empty(&self) -> bool {
+        self.pairs().is_empty()
     }
 }
 
-/// Decides which known host, if any, a report with these identifiers belongs to.
-pub fn resolve(report: &HostIdentifiers, candidates: &[KnownHost]) -> Resolution {
-    unimplemented!("core helper: {report:?} {candidates:?}")
+fn sorted_unique(values: impl IntoIterator<Item = String>) -> Vec<String> {
+    let mut values: Vec<String> = values.into_iter().collect();
+    values.sort();
+    values.dedup();
+    values
 }
