@@ -184,3 +184,185 @@ fn sorted_unique(values: impl IntoIterator<Item = String>) -> Vec<String> {
     values.dedup();
     values
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::inventory::{Dmi, NetworkInterface};
+
+    fn nic(name: &str, mac: &str) -> NetworkInterface {
+        NetworkInterface {
+            name: name.to_owned(),
+            mac: Some(mac.to_owned()),
+            addresses: vec!["198.51.100.7/24".to_owned()],
+            virtual_device: false,
+        }
+    }
+
+    fn facts(hostname: &str, dmi: Dmi, interfaces: Vec<NetworkInterface>) -> HostFacts {
+        HostFacts {
+            hostname: hostname.to_owned(),
+            machine_id: Some("5A3F0C1B2D4E4F60718293A4B5C6D7E8\n".to_owned()),
+            dmi,
+            interfaces,
+            ..HostFacts::default()
+        }
+    }
+
+    fn text(value: &str) -> Option<String> {
+        Some(value.to_owned())
+    }
+
+    #[test]
+    fn reads_and_normalises_every_identifier() {
+        let dmi = Dmi {
+            serial: text(" cz1234abcd "),
+            uuid: text("4C4C4544-0051-3510-8052-B4C04F4D3732"),
+            ..Dmi::default()
+        };
+        let interfaces = vec![
+            nic("lo", "00:00:00:00:00:00"),
+            nic("eth0", "02:FC:00:00:00:01"),
+            nic("eth1", "02:fc:00:00:00:01"),
+            nic("docker0", "02:42:ac:11:00:01"),
+            nic("bond0", "3c:ec:ef:00:00:02"),
+        ];
+        let ids = HostIdentifiers::from_facts(&facts("Web01.example.com", dmi, interfaces));
+
+        assert_eq!(
+            ids,
+            HostIdentifiers {
+                machine_id: text("5a3f0c1b2d4e4f60718293a4b5c6d7e8"),
+                dmi_uuid: text("44454c4c-5100-1035-8052-b4c04f4d3732"),
+                serial: text("CZ1234ABCD"),
+                hostname: text("web01"),
+                macs: vec![
+                    "02:fc:00:00:00:01".to_owned(),
+                    "3c:ec:ef:00:00:02".to_owned()
+                ],
+            }
+        );
+    }
+
+    #[test]
+    fn placeholder_system_serial_falls_back_to_board_then_chassis() {
+        let board = Dmi {
+            serial: text("System Serial Number"),
+            board_serial: text("BRD-778"),
+            chassis_serial: text("CHS-1"),
+            ..Dmi::default()
+        };
+        let chassis = Dmi {
+            serial: text("To Be Filled By O.E.M."),
+            board_serial: text("Base Board Serial Number"),
+            chassis_serial: text("chs-1"),
+            ..Dmi::default()
+        };
+        let none = Dmi {
+            serial: text("Default string"),
+            board_serial: text("0"),
+            chassis_serial: text("Chassis Serial Number"),
+            ..Dmi::default()
+        };
+        let serial = |dmi| HostIdentifiers::from_facts(&facts("h", dmi, vec![])).serial;
+
+        assert_eq!(serial(board), text("BRD-778"));
+        assert_eq!(serial(chassis), text("CHS-1"));
+        assert_eq!(serial(none), None);
+    }
+
+    #[test]
+    fn the_two_smbios_byte_orders_of_one_uuid_resolve_to_one_host() {
+        let old_firmware = Dmi {
+            uuid: text("4c4c4544-0051-3510-8052-b4c04f4d3732"),
+            ..Dmi::default()
+        };
+        let new_firmware = Dmi {
+            uuid: text("44454C4C-5100-1035-8052-B4C04F4D3732"),
+            ..Dmi::default()
+        };
+        let known = HostIdentifiers::from_facts(&facts("a", old_firmware, vec![]));
+        let mut report = HostIdentifiers::from_facts(&facts("a", new_firmware, vec![]));
+        report.machine_id = None;
+
+        let candidates = [KnownHost {
+            id: 7,
+            identifiers: known,
+        }];
+        assert_eq!(resolve(&report, &candidates), Resolution::Existing(7));
+    }
+
+    #[test]
+    fn machines_sharing_only_placeholders_are_different_hosts() {
+        let dummy = || Dmi {
+            serial: text("To be filled by O.E.M."),
+            board_serial: text("Default string"),
+            uuid: text("03000200-0400-0500-0006-000700080009"),
+            ..Dmi::default()
+        };
+        let mut first = facts("alpha", dummy(), vec![nic("enp1s0", "3c:ec:ef:00:00:01")]);
+        let mut second = facts("beta", dummy(), vec![nic("enp1s0", "3c:ec:ef:00:00:02")]);
+        first.machine_id = None;
+        second.machine_id = Some("uninitialized".to_owned());
+
+        let known = KnownHost {
+            id: 1,
+            identifiers: HostIdentifiers::from_facts(&first),
+        };
+        let report = HostIdentifiers::from_facts(&second);
+        assert_eq!(report.dmi_uuid, None);
+        assert_eq!(report.serial, None);
+        assert_eq!(resolve(&report, &[known]), Resolution::New);
+    }
+
+    #[test]
+    fn a_container_without_dmi_is_known_by_host_name_and_mac() {
+        let container = |machine_id: &str| HostFacts {
+            hostname: "app-7f9c".to_owned(),
+            machine_id: Some(machine_id.to_owned()),
+            interfaces: vec![
+                nic("lo", "00:00:00:00:00:00"),
+                nic("eth0", "02:fc:00:00:00:01"),
+            ],
+            ..HostFacts::default()
+        };
+        let before = HostIdentifiers::from_facts(&container("11111111111111111111111111111111"));
+        let after = HostIdentifiers::from_facts(&container("22222222222222222222222222222222"));
+
+        let candidates = [KnownHost {
+            id: 12,
+            identifiers: before,
+        }];
+        assert_eq!(resolve(&after, &candidates), Resolution::Existing(12));
+    }
+
+    #[test]
+    fn pairs_round_trip_through_storage() {
+        let dmi = Dmi {
+            serial: text("CZ1"),
+            uuid: text(UUID),
+            ..Dmi::default()
+        };
+        let ids = HostIdentifiers::from_facts(&facts(
+            "web01",
+            dmi,
+            vec![
+                nic("eth1", "3c:ec:ef:00:00:09"),
+                nic("eth0", "3c:ec:ef:00:00:01"),
+            ],
+        ));
+        let pairs = ids.pairs();
+
+        assert_eq!(pairs.len(), 6);
+        assert_eq!(pairs[0].0, IdentifierKind::MachineId);
+        assert_eq!(
+            pairs[4],
+            (IdentifierKind::Mac, "3c:ec:ef:00:00:01".to_owned())
+        );
+        let stored = pairs.iter().map(|(kind, value)| (*kind, value.as_str()));
+        assert_eq!(HostIdentifiers::from_pairs(stored), ids);
+        assert!(HostIdentifiers::from_pairs([(IdentifierKind::Serial, " ")]).is_empty());
+    }
+
+    const UUID: &str = "11112222-3333-4444-5555-666677778888";
+}

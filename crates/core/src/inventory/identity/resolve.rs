@@ -213,3 +213,186 @@ fn ambiguous(summary: &str, fits: impl IntoIterator<Item = (i64, Tier, String)>)
         reason: format!("{summary}: {}", reasons.join("; ")),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const UUID_A: &str = "44454c4c-5100-1035-8052-b4c04f4d3732";
+    const UUID_B: &str = "11112222-3333-4444-5555-666677778888";
+    const MID_1: &str = "5a3f0c1b2d4e4f60718293a4b5c6d7e8";
+    const MID_2: &str = "0f1e2d3c4b5a69788796a5b4c3d2e1f0";
+
+    /// Identifiers from (uuid, serial, machine-id, hostname, macs); "" is absent.
+    fn ids(
+        uuid: &str,
+        serial: &str,
+        machine_id: &str,
+        hostname: &str,
+        macs: &[&str],
+    ) -> HostIdentifiers {
+        let some = |v: &str| (!v.is_empty()).then(|| v.to_owned());
+        HostIdentifiers {
+            dmi_uuid: some(uuid),
+            serial: some(serial),
+            machine_id: some(machine_id),
+            hostname: some(hostname),
+            macs: macs.iter().map(|m| (*m).to_owned()).collect(),
+        }
+    }
+
+    fn host(id: i64, identifiers: HostIdentifiers) -> KnownHost {
+        KnownHost { id, identifiers }
+    }
+
+    enum Expect {
+        Existing(i64),
+        New,
+        Ambiguous(&'static [i64], &'static str),
+    }
+
+    fn check(name: &str, report: HostIdentifiers, known: Vec<KnownHost>, expect: Expect) {
+        let got = resolve(&report, &known);
+        match (expect, &got) {
+            (Expect::Existing(id), Resolution::Existing(got_id)) if *got_id == id => {}
+            (Expect::New, Resolution::New) => {}
+            (Expect::Ambiguous(ids, phrase), Resolution::Ambiguous { candidates, reason })
+                if candidates == ids && reason.contains(phrase) => {}
+            _ => panic!("{name}: got {got:?}"),
+        }
+    }
+
+    #[test]
+    fn resolution_table() {
+        let mac = "3c:ec:ef:12:34:56";
+        let other_mac = "3c:ec:ef:65:43:21";
+        let cases = vec![
+            (
+                "reinstalled machine: new machine-id, same DMI UUID and serial",
+                ids(UUID_A, "CZ1", MID_2, "web01", &[mac]),
+                vec![host(7, ids(UUID_A, "CZ1", MID_1, "web01", &[mac]))],
+                Expect::Existing(7),
+            ),
+            (
+                "same serial, no UUID on either side, renamed and new NIC",
+                ids("", "CZ1", "", "web99", &[other_mac]),
+                vec![host(7, ids("", "CZ1", "", "web01", &[mac]))],
+                Expect::Existing(7),
+            ),
+            (
+                "same UUID but a different serial",
+                ids(UUID_A, "CZ1", "", "web01", &[]),
+                vec![host(7, ids(UUID_A, "CZ2", "", "web01", &[]))],
+                Expect::Ambiguous(&[7], "same DMI UUID as host 7 but a different serial"),
+            ),
+            (
+                "same serial but a different UUID",
+                ids(UUID_A, "CZ1", "", "", &[]),
+                vec![host(7, ids(UUID_B, "CZ1", "", "", &[]))],
+                Expect::Ambiguous(&[7], "same serial as host 7 but a different DMI UUID"),
+            ),
+            (
+                "same machine-id, no hardware ids on either side",
+                ids("", "", MID_1, "vm1", &[]),
+                vec![host(3, ids("", "", MID_1, "vm-renamed", &[]))],
+                Expect::Existing(3),
+            ),
+            (
+                "same machine-id on other hardware: a cloned image",
+                ids(UUID_A, "", MID_1, "clone", &[mac]),
+                vec![host(3, ids(UUID_B, "", MID_1, "golden", &[other_mac]))],
+                Expect::Ambiguous(&[3], "same machine-id as host 3 but a different DMI UUID"),
+            ),
+            (
+                "container with no DMI: same host name and MAC",
+                ids("", "", "", "app-7f9c", &["02:42:ac:11:00:02"]),
+                vec![host(
+                    12,
+                    ids("", "", "", "app-7f9c", &["02:42:ac:11:00:02"]),
+                )],
+                Expect::Existing(12),
+            ),
+            (
+                "same host name but no MAC in common",
+                ids("", "", "", "app", &[mac]),
+                vec![host(12, ids("", "", "", "app", &[other_mac]))],
+                Expect::Ambiguous(
+                    &[12],
+                    "same host name as host 12 but no MAC address in common",
+                ),
+            ),
+            (
+                "a MAC in common but a different host name",
+                ids("", "", "", "app-new", &[mac]),
+                vec![host(12, ids("", "", "", "app-old", &[mac, other_mac]))],
+                Expect::Ambiguous(
+                    &[12],
+                    "MAC address in common with host 12 but a different host",
+                ),
+            ),
+            (
+                "hardware that differs outweighs a shared host name and MAC",
+                ids("", "CZ1", "", "web01", &[mac]),
+                vec![host(7, ids("", "CZ2", "", "web01", &[mac]))],
+                Expect::New,
+            ),
+            (
+                "two hosts fit: one by UUID, one by machine-id",
+                ids(UUID_A, "", MID_1, "web01", &[]),
+                vec![
+                    host(3, ids(UUID_A, "", "", "", &[])),
+                    host(5, ids("", "", MID_1, "", &[])),
+                ],
+                Expect::Ambiguous(&[3, 5], "matches more than one known host"),
+            ),
+            (
+                "a hardware match outweighs a partial name match elsewhere",
+                ids(UUID_A, "CZ1", "", "web01", &[mac]),
+                vec![
+                    host(3, ids(UUID_A, "CZ1", "", "web01", &[mac])),
+                    host(8, ids("", "", "", "web01", &[other_mac])),
+                ],
+                Expect::Existing(3),
+            ),
+            (
+                "a name match does not outweigh a partial hardware match elsewhere",
+                ids(UUID_A, "CZ1", "", "web01", &[mac]),
+                vec![
+                    host(3, ids("", "", "", "web01", &[mac])),
+                    host(8, ids(UUID_A, "CZ2", "", "", &[])),
+                ],
+                Expect::Ambiguous(&[3, 8], "same DMI UUID as host 8 but a different serial"),
+            ),
+            (
+                "the same candidate listed twice counts once",
+                ids(UUID_A, "", "", "", &[]),
+                vec![
+                    host(4, ids(UUID_A, "", "", "", &[])),
+                    host(4, ids(UUID_A, "", "", "", &[])),
+                ],
+                Expect::Existing(4),
+            ),
+            (
+                "different everything",
+                ids(UUID_A, "CZ1", MID_1, "web01", &[mac]),
+                vec![host(9, ids(UUID_B, "CZ2", MID_2, "web02", &[other_mac]))],
+                Expect::New,
+            ),
+            (
+                "no candidates",
+                ids(UUID_A, "", "", "", &[]),
+                vec![],
+                Expect::New,
+            ),
+            (
+                "a report with no identifiers at all",
+                HostIdentifiers::default(),
+                vec![host(9, ids(UUID_B, "CZ2", MID_2, "web02", &[other_mac]))],
+                Expect::New,
+            ),
+        ];
+        for (name, report, known, expect) in cases {
+            check(name, report, known, expect);
+        }
+    }
+}
