@@ -12,6 +12,20 @@ pub enum StoreError {
     /// A stored value could not be read back (corrupt JSON, unknown enum value).
     #[error("stored data is invalid: {0}")]
     Corrupt(String),
+    /// The data directory could not be created.
+    #[error("cannot create data directory {path}: {source}")]
+    DataDir {
+        /// The directory.
+        path: String,
+        /// Why it could not be created.
+        source: std::io::Error,
+    },
+    /// No host has this id.
+    #[error("no host with id {0}")]
+    UnknownHost(i64),
+    /// A page cursor that this store did not hand out.
+    #[error("invalid page cursor {0:?}: pass back the next_cursor of the previous page")]
+    InvalidCursor(String),
     /// A database URL Steward cannot use.
     #[error("unsupported database URL {0:?}: use sqlite://PATH or postgres://…")]
     UnsupportedUrl(String),

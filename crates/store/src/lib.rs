@@ -13,13 +13,11 @@ use std::collections::BTreeMap;
 use async_trait::async_trait;
 use jiff::Timestamp;
 use steward_api::resources::{
-    HistoryEntry, Host, HostFilter, HostPackage, HostSummary, HostUpdate, IdentityReview, Page,
-    PackageFilter, PageRequest, SoftwareFilter, SoftwareSummary, SoftwareVersion,
+    HistoryEntry, Host, HostFilter, HostPackage, HostSummary, HostUpdate, IdentityReview,
+    PackageFilter, Page, PageRequest, SoftwareFilter, SoftwareSummary, SoftwareVersion,
 };
 use steward_core::inventory::identity::{HostIdentifiers, KnownHost};
-use steward_core::inventory::{
-    HostFacts, InstalledPackage, PendingUpdate, Section, SourceReport,
-};
+use steward_core::inventory::{HostFacts, InstalledPackage, PendingUpdate, Section, SourceReport};
 
 mod error;
 mod sql;
@@ -85,8 +83,7 @@ pub struct EnrollmentToken {
 #[async_trait]
 pub trait Store: Send + Sync {
     /// Creates an enrollment token from the hash of its secret.
-    async fn create_enrollment_token(&self, hash: &str, note: &str, now: Timestamp)
-    -> Result<i64>;
+    async fn create_enrollment_token(&self, hash: &str, note: &str, now: Timestamp) -> Result<i64>;
     /// Finds an enrollment token that has not been revoked, by the hash of its secret.
     async fn active_enrollment_token(&self, hash: &str) -> Result<Option<EnrollmentToken>>;
     /// Revokes an enrollment token; true when one was revoked.
@@ -105,8 +102,12 @@ pub trait Store: Send + Sync {
     /// Known hosts that share at least one identifier with `ids`.
     async fn identity_candidates(&self, ids: &HostIdentifiers) -> Result<Vec<KnownHost>>;
     /// Creates a host with no inventory yet.
-    async fn create_host(&self, ids: &HostIdentifiers, facts: &HostFacts, now: Timestamp)
-    -> Result<i64>;
+    async fn create_host(
+        &self,
+        ids: &HostIdentifiers,
+        facts: &HostFacts,
+        now: Timestamp,
+    ) -> Result<i64>;
     /// Puts a possible match on the review list.
     async fn add_identity_review(
         &self,
@@ -119,8 +120,7 @@ pub trait Store: Send + Sync {
     async fn open_identity_reviews(&self) -> Result<Vec<IdentityReview>>;
     /// Closes a review: `merge` folds the review's host into the candidate (history,
     /// credentials and the latest inventory move over); otherwise both stay separate.
-    async fn resolve_identity_review(&self, id: i64, merge: bool, now: Timestamp)
-    -> Result<bool>;
+    async fn resolve_identity_review(&self, id: i64, merge: bool, now: Timestamp) -> Result<bool>;
 
     /// The stored digest of each section of a host's inventory.
     async fn section_digests(&self, host_id: i64) -> Result<BTreeMap<Section, String>>;
@@ -171,8 +171,7 @@ pub trait Store: Send + Sync {
     ) -> Result<Page<SoftwareSummary>>;
     /// Every version of one package in one ecosystem and the hosts that run it, highest
     /// version first by the ecosystem's rules.
-    async fn software_versions(&self, ecosystem: &str, name: &str)
-    -> Result<Vec<SoftwareVersion>>;
+    async fn software_versions(&self, ecosystem: &str, name: &str) -> Result<Vec<SoftwareVersion>>;
 
     /// Number of hosts, for metrics.
     async fn host_count(&self) -> Result<i64>;

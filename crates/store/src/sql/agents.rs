@@ -1,0 +1,145 @@
+//! Agents: enrollment tokens that let a new agent register, and the per-host credentials it
+//! receives. Only hashes of secrets are stored; a revoked token or credential stays on record.
+
+use jiff::Timestamp;
+use sqlx::any::AnyRow;
+use sqlx::{AnyPool, Row};
+
+use super::{secs, timestamp};
+use crate::{EnrollmentToken, Result};
+
+/// A credential's last use is written at most this often, so that an agent's check-ins do not
+/// each cost a write.
+const LAST_USED_RESOLUTION_SECS: i64 = 60;
+
+/// Stores a new enrollment token and returns its id.
+pub(super) async fn create_enrollment_token(
+    pool: &AnyPool,
+    hash: &str,
+    note: &str,
+    now: Timestamp,
+) -> Result<i64> {
+    let id = sqlx::query_scalar(
+        "INSERT INTO enrollment_tokens (hash, note, created_at) VALUES ($1, $2, $3) RETURNING id",
+    )
+    .bind(hash)
+    .bind(note)
+    .bind(secs(now))
+    .fetch_one(pool)
+    .await?;
+    Ok(id)
+}
+
+/// The unrevoked token with this hash.
+pub(super) async fn active_enrollment_token(
+    pool: &AnyPool,
+    hash: &str,
+) -> Result<Option<EnrollmentToken>> {
+    let row = sqlx::query(
+        "SELECT id, note, created_at, revoked_at FROM enrollment_tokens \
+         WHERE hash = $1 AND revoked_at IS NULL",
+    )
+    .bind(hash)
+    .fetch_optional(pool)
+    .await?;
+    row.as_ref().map(token_from_row).transpose()
+}
+
+/// Revokes a token; false when it does not exist or was already revoked.
+pub(super) async fn revoke_enrollment_token(
+    pool: &AnyPool,
+    id: i64,
+    now: Timestamp,
+) -> Result<bool> {
+    let done = sqlx::query(
+        "UPDATE enrollment_tokens SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL",
+    )
+    .bind(id)
+    .bind(secs(now))
+    .execute(pool)
+    .await?;
+    Ok(done.rows_affected() > 0)
+}
+
+/// Every token, newest first.
+pub(super) async fn list_enrollment_tokens(pool: &AnyPool) -> Result<Vec<EnrollmentToken>> {
+    let rows = sqlx::query(
+        "SELECT id, note, created_at, revoked_at FROM enrollment_tokens \
+         ORDER BY created_at DESC, id DESC",
+    )
+    .fetch_all(pool)
+    .await?;
+    rows.iter().map(token_from_row).collect()
+}
+
+fn token_from_row(row: &AnyRow) -> Result<EnrollmentToken> {
+    Ok(EnrollmentToken {
+        id: row.try_get("id")?,
+        note: row.try_get("note")?,
+        created_at: timestamp(row.try_get("created_at")?)?,
+        revoked_at: row
+            .try_get::<Option<i64>, _>("revoked_at")?
+            .map(timestamp)
+            .transpose()?,
+    })
+}
+
+/// Stores a credential for a host.
+pub(super) async fn create_agent_credential(
+    pool: &AnyPool,
+    host_id: i64,
+    hash: &str,
+    now: Timestamp,
+) -> Result<()> {
+    sqlx::query("INSERT INTO agent_credentials (host_id, hash, created_at) VALUES ($1, $2, $3)")
+        .bind(host_id)
+        .bind(hash)
+        .bind(secs(now))
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+/// The host of a live credential, noting when it was last used.
+pub(super) async fn host_for_credential(
+    pool: &AnyPool,
+    hash: &str,
+    now: Timestamp,
+) -> Result<Option<i64>> {
+    let host_id: Option<i64> = sqlx::query_scalar(
+        "SELECT c.host_id FROM agent_credentials c JOIN hosts h ON h.id = c.host_id \
+         WHERE c.hash = $1 AND c.revoked_at IS NULL AND h.revoked_at IS NULL",
+    )
+    .bind(hash)
+    .fetch_optional(pool)
+    .await?;
+
+    if host_id.is_some() {
+        sqlx::query(
+            "UPDATE agent_credentials SET last_used_at = $2 \
+             WHERE hash = $1 AND (last_used_at IS NULL OR last_used_at <= $3)",
+        )
+        .bind(hash)
+        .bind(secs(now))
+        .bind(secs(now) - LAST_USED_RESOLUTION_SECS)
+        .execute(pool)
+        .await?;
+    }
+    Ok(host_id)
+}
+
+/// Revokes every live credential of a host.
+pub(super) async fn revoke_agent_credentials(
+    pool: &AnyPool,
+    host_id: i64,
+    now: Timestamp,
+) -> Result<u64> {
+    let done = sqlx::query(
+        "UPDATE agent_credentials SET revoked_at = $2 WHERE host_id = $1 AND revoked_at IS NULL",
+    )
+    .bind(host_id)
+    .bind(secs(now))
+    .execute(pool)
+    .await?;
+    Ok(done.rows_affected())
+}

@@ -1,0 +1,48 @@
+//! Migrations: forward-only, embedded in the binary, one folder per backend kept parallel.
+//!
+//! Each backend's files are listed here in order; a new migration is a new file in both
+//! folders and one new line in each list. Applied migrations are never edited: sqlx checks
+//! their checksums and refuses a database whose history differs.
+
+use sqlx::AnyPool;
+use sqlx::SqlSafeStr;
+use sqlx::migrate::{Migration, MigrationType, Migrator};
+
+use super::Dialect;
+use crate::Result;
+
+/// (version, description, SQL) of every SQLite migration.
+const SQLITE: &[(i64, &str, &str)] = &[(
+    1,
+    "inventory",
+    include_str!("../../migrations/sqlite/0001_inventory.sql"),
+)];
+
+/// (version, description, SQL) of every PostgreSQL migration.
+const POSTGRES: &[(i64, &str, &str)] = &[(
+    1,
+    "inventory",
+    include_str!("../../migrations/postgres/0001_inventory.sql"),
+)];
+
+/// Applies the migrations this database has not seen yet.
+pub(super) async fn migrate(pool: &AnyPool, dialect: Dialect) -> Result<()> {
+    let files = match dialect {
+        Dialect::Sqlite => SQLITE,
+        Dialect::Postgres => POSTGRES,
+    };
+    let migrations = files
+        .iter()
+        .map(|&(version, description, sql)| {
+            Migration::new(
+                version,
+                description.into(),
+                MigrationType::Simple,
+                sql.into_sql_str(),
+                false,
+            )
+        })
+        .collect();
+    Migrator::with_migrations(migrations).run(pool).await?;
+    Ok(())
+}

@@ -1,0 +1,162 @@
+//! [`Store`] on [`SqlStore`]: each method hands over to the module of its process step.
+
+use std::collections::BTreeMap;
+
+use async_trait::async_trait;
+use jiff::Timestamp;
+use steward_api::resources::{
+    HistoryEntry, Host, HostFilter, HostPackage, HostSummary, HostUpdate, IdentityReview,
+    PackageFilter, Page, PageRequest, SoftwareFilter, SoftwareSummary, SoftwareVersion,
+};
+use steward_core::inventory::identity::{HostIdentifiers, KnownHost};
+use steward_core::inventory::{HostFacts, Section};
+
+use super::{SqlStore, agents, hosts, identity, inventory, software};
+use crate::{ApplyOutcome, EnrollmentToken, InventoryUpdate, Result, Store};
+
+#[async_trait]
+impl Store for SqlStore {
+    async fn create_enrollment_token(&self, hash: &str, note: &str, now: Timestamp) -> Result<i64> {
+        agents::create_enrollment_token(&self.pool, hash, note, now).await
+    }
+
+    async fn active_enrollment_token(&self, hash: &str) -> Result<Option<EnrollmentToken>> {
+        agents::active_enrollment_token(&self.pool, hash).await
+    }
+
+    async fn revoke_enrollment_token(&self, id: i64, now: Timestamp) -> Result<bool> {
+        agents::revoke_enrollment_token(&self.pool, id, now).await
+    }
+
+    async fn list_enrollment_tokens(&self) -> Result<Vec<EnrollmentToken>> {
+        agents::list_enrollment_tokens(&self.pool).await
+    }
+
+    async fn create_agent_credential(
+        &self,
+        host_id: i64,
+        hash: &str,
+        now: Timestamp,
+    ) -> Result<()> {
+        agents::create_agent_credential(&self.pool, host_id, hash, now).await
+    }
+
+    async fn host_for_credential(&self, hash: &str, now: Timestamp) -> Result<Option<i64>> {
+        agents::host_for_credential(&self.pool, hash, now).await
+    }
+
+    async fn revoke_agent_credentials(&self, host_id: i64, now: Timestamp) -> Result<u64> {
+        agents::revoke_agent_credentials(&self.pool, host_id, now).await
+    }
+
+    async fn identity_candidates(&self, ids: &HostIdentifiers) -> Result<Vec<KnownHost>> {
+        identity::identity_candidates(&self.pool, ids).await
+    }
+
+    async fn create_host(
+        &self,
+        ids: &HostIdentifiers,
+        facts: &HostFacts,
+        now: Timestamp,
+    ) -> Result<i64> {
+        identity::create_host(self, ids, facts, now).await
+    }
+
+    async fn add_identity_review(
+        &self,
+        host_id: i64,
+        candidate_id: i64,
+        reason: &str,
+        now: Timestamp,
+    ) -> Result<i64> {
+        identity::add_identity_review(&self.pool, host_id, candidate_id, reason, now).await
+    }
+
+    async fn open_identity_reviews(&self) -> Result<Vec<IdentityReview>> {
+        identity::open_identity_reviews(&self.pool).await
+    }
+
+    async fn resolve_identity_review(&self, id: i64, merge: bool, now: Timestamp) -> Result<bool> {
+        identity::resolve_identity_review(self, id, merge, now).await
+    }
+
+    async fn section_digests(&self, host_id: i64) -> Result<BTreeMap<Section, String>> {
+        hosts::section_digests(&self.pool, host_id).await
+    }
+
+    async fn document_seen(&self, host_id: i64, document_id: &str) -> Result<bool> {
+        hosts::document_seen(&self.pool, host_id, document_id).await
+    }
+
+    async fn apply_inventory(
+        &self,
+        host_id: i64,
+        update: &InventoryUpdate,
+        now: Timestamp,
+    ) -> Result<ApplyOutcome> {
+        inventory::apply_inventory(self, host_id, update, now).await
+    }
+
+    async fn list_hosts(
+        &self,
+        filter: &HostFilter,
+        page: &PageRequest,
+        now: Timestamp,
+    ) -> Result<Page<HostSummary>> {
+        hosts::list_hosts(&self.pool, filter, page, now).await
+    }
+
+    async fn host(&self, id: i64) -> Result<Option<Host>> {
+        hosts::host(&self.pool, id).await
+    }
+
+    async fn host_packages(
+        &self,
+        id: i64,
+        filter: &PackageFilter,
+        page: &PageRequest,
+    ) -> Result<Page<HostPackage>> {
+        hosts::host_packages(&self.pool, id, filter, page).await
+    }
+
+    async fn host_updates(&self, id: i64) -> Result<Vec<HostUpdate>> {
+        hosts::host_updates(&self.pool, id).await
+    }
+
+    async fn host_history(&self, id: i64, page: &PageRequest) -> Result<Page<HistoryEntry>> {
+        hosts::host_history(&self.pool, id, page).await
+    }
+
+    async fn set_manual_tags(&self, id: i64, tags: &[String], _now: Timestamp) -> Result<bool> {
+        hosts::set_manual_tags(self, id, tags).await
+    }
+
+    async fn os_facets(&self) -> Result<Vec<(String, String, i64)>> {
+        hosts::os_facets(&self.pool).await
+    }
+
+    async fn tag_facets(&self) -> Result<Vec<(String, i64)>> {
+        hosts::tag_facets(&self.pool).await
+    }
+
+    async fn list_software(
+        &self,
+        filter: &SoftwareFilter,
+        page: &PageRequest,
+    ) -> Result<Page<SoftwareSummary>> {
+        software::list_software(&self.pool, filter, page).await
+    }
+
+    async fn software_versions(&self, ecosystem: &str, name: &str) -> Result<Vec<SoftwareVersion>> {
+        software::software_versions(&self.pool, ecosystem, name).await
+    }
+
+    async fn host_count(&self) -> Result<i64> {
+        hosts::host_count(&self.pool).await
+    }
+
+    async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+}
