@@ -1,0 +1,1044 @@
+//! The store's conformance suite: every case runs on SQLite (a fresh temporary directory) and,
+//! when `STEWARD_TEST_POSTGRES_URL` names a PostgreSQL database whose role may create
+//! databases, on PostgreSQL too, each case in a database of its own that is dropped after it.
+
+use std::future::Future;
+
+use jiff::Timestamp;
+use sqlx::Row;
+use steward_api::resources::{HostFilter, PackageFilter, PageRequest, SoftwareFilter};
+use steward_core::inventory::diff::Change;
+use steward_core::inventory::identity::{HostIdentifiers, KnownHost};
+use steward_core::inventory::{
+    HostFacts, InstalledPackage, NetworkInterface, OsRelease, PackageSource, PendingUpdate, Section,
+};
+use steward_store::{FactsSection, InventoryUpdate, SqlStore, Store};
+
+/// One database a case runs on.
+struct TestDb {
+    store: SqlStore,
+    url: String,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl TestDb {
+    /// The store, as the server sees it.
+    fn store(&self) -> &dyn Store {
+        &self.store
+    }
+
+    /// A second store on the same database, with connections of its own.
+    async fn open_another(&self) -> SqlStore {
+        SqlStore::connect(&self.url)
+            .await
+            .expect("second connection")
+    }
+
+    /// Rows in one table, read straight from the database.
+    async fn count(&self, table: &str) -> i64 {
+        sqlx::any::install_default_drivers();
+        let pool = sqlx::AnyPool::connect(&self.url)
+            .await
+            .expect("connect for counting");
+        let sql = format!("SELECT COUNT(*) AS n FROM {table}");
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .fetch_one(&pool)
+            .await
+            .expect("count");
+        pool.close().await;
+        row.get("n")
+    }
+}
+
+async fn on_sqlite<F, Fut>(case: F)
+where
+    F: FnOnce(TestDb) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let store = SqlStore::open_data_dir(&dir.path().join("data"))
+        .await
+        .expect("open sqlite");
+    let url = format!("sqlite://{}", dir.path().join("data/steward.db").display());
+    case(TestDb {
+        store,
+        url,
+        _dir: Some(dir),
+    })
+    .await;
+}
+
+async fn on_postgres<F, Fut>(name: &str, case: F)
+where
+    F: FnOnce(TestDb) -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    let Ok(admin_url) = std::env::var("STEWARD_TEST_POSTGRES_URL") else {
+        eprintln!("{name}: PostgreSQL skipped, STEWARD_TEST_POSTGRES_URL is not set");
+        return;
+    };
+    sqlx::any::install_default_drivers();
+    let database = format!("steward_test_{}", uuid::Uuid::now_v7().simple());
+    let admin = sqlx::AnyPool::connect(&admin_url)
+        .await
+        .expect("connect to PostgreSQL");
+    let create = format!("CREATE DATABASE {database}");
+    sqlx::query(sqlx::AssertSqlSafe(create))
+        .execute(&admin)
+        .await
+        .expect("create database");
+
+    let base = admin_url
+        .rsplit_once('/')
+        .map_or(admin_url.as_str(), |(base, _)| base);
+    let url = format!("{base}/{database}");
+    let store = SqlStore::connect(&url).await.expect("open postgres");
+    let outcome = tokio::spawn(case(TestDb {
+        store,
+        url,
+        _dir: None,
+    }))
+    .await;
+
+    let drop = format!("DROP DATABASE {database} WITH (FORCE)");
+    sqlx::query(sqlx::AssertSqlSafe(drop))
+        .execute(&admin)
+        .await
+        .expect("drop database");
+    admin.close().await;
+    if let Err(failure) = outcome {
+        std::panic::resume_unwind(failure.into_panic());
+    }
+}
+
+/// Runs each case on SQLite, and on PostgreSQL when it is configured.
+macro_rules! conformance {
+    ($($case:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $case() {
+                    super::on_sqlite(|db| async move { super::$case(&db).await }).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $case() {
+                    let case = |db: super::TestDb| async move {
+                        super::$case(&db).await;
+                        db.store.close().await;
+                    };
+                    super::on_postgres(stringify!($case), case).await;
+                }
+            )*
+        }
+    };
+}
+
+conformance!(
+    enrollment_tokens_are_found_listed_and_revoked,
+    agent_credentials_name_their_host_until_revoked,
+    identity_candidates_are_found_by_each_kind_of_identifier,
+    first_inventory_stores_each_distinct_package_once,
+    unchanged_reinventory_writes_no_history,
+    package_changes_become_history,
+    fact_changes_become_history,
+    a_document_applied_twice_changes_nothing,
+    pending_updates_are_replaced_only_when_carried,
+    manual_and_agent_tags_are_listed_and_filtered,
+    host_list_filters_and_pages_without_gaps,
+    software_versions_are_ordered_by_the_ecosystems_rules,
+    merging_a_review_folds_the_host_into_its_candidate,
+    keeping_a_review_separate_leaves_both_hosts,
+    the_same_document_applied_concurrently_counts_once,
+);
+
+// Fixtures.
+
+fn at(hours: i64) -> Timestamp {
+    Timestamp::from_second(1_750_000_000 + hours * 3600).expect("valid time")
+}
+
+fn facts(hostname: &str, os: (&str, &str), serial: &str) -> HostFacts {
+    let mut facts = HostFacts {
+        hostname: hostname.to_owned(),
+        fqdn: Some(format!("{hostname}.example.org")),
+        os: OsRelease {
+            id: Some(os.0.to_owned()),
+            version_id: Some(os.1.to_owned()),
+            pretty_name: Some(format!("{} {}", os.0, os.1)),
+            ..OsRelease::default()
+        },
+        kernel: Some("6.1.0-18-amd64".to_owned()),
+        arch: Some("x86_64".to_owned()),
+        ..HostFacts::default()
+    };
+    facts.dmi.serial = Some(serial.to_owned());
+    facts.interfaces.push(NetworkInterface {
+        name: "eth0".to_owned(),
+        mac: Some(format!("52:54:00:00:00:{:02x}", serial.len())),
+        addresses: vec!["198.51.100.7/24".to_owned()],
+        virtual_device: false,
+    });
+    facts
+}
+
+fn pkg(name: &str, version: &str) -> InstalledPackage {
+    InstalledPackage {
+        ecosystem: "Debian".to_owned(),
+        name: name.to_owned(),
+        version: version.to_owned(),
+        arch: "amd64".to_owned(),
+        source_name: Some(name.to_owned()),
+        source_version: Some(version.to_owned()),
+        source: PackageSource::Dpkg,
+        status: "installed".to_owned(),
+    }
+}
+
+fn pending(name: &str, candidate: &str, security: bool) -> PendingUpdate {
+    PendingUpdate {
+        name: name.to_owned(),
+        arch: "amd64".to_owned(),
+        installed_version: "1.0".to_owned(),
+        candidate_version: candidate.to_owned(),
+        origin: if security {
+            "bookworm-security"
+        } else {
+            "bookworm"
+        }
+        .to_owned(),
+        security,
+    }
+}
+
+fn packages_update(document_id: &str, packages: Vec<InstalledPackage>) -> InventoryUpdate {
+    InventoryUpdate {
+        document_id: document_id.to_owned(),
+        digests: [(Section::Packages, format!("digest-{document_id}"))].into(),
+        packages: Some(packages),
+        ..InventoryUpdate::default()
+    }
+}
+
+fn facts_update(document_id: &str, facts: HostFacts, tags: &[&str]) -> InventoryUpdate {
+    InventoryUpdate {
+        document_id: document_id.to_owned(),
+        digests: [(Section::Facts, format!("digest-{document_id}"))].into(),
+        facts: Some(FactsSection {
+            facts,
+            sources: Vec::new(),
+            tags: tags.iter().map(|t| t.to_string()).collect(),
+        }),
+        ..InventoryUpdate::default()
+    }
+}
+
+async fn new_host(store: &dyn Store, hostname: &str, os: (&str, &str), now: Timestamp) -> i64 {
+    let facts = facts(hostname, os, &format!("SN-{hostname}"));
+    let ids = HostIdentifiers::from_facts(&facts);
+    store
+        .create_host(&ids, &facts, now)
+        .await
+        .expect("create host")
+}
+
+async fn history(store: &dyn Store, host: i64) -> Vec<Change> {
+    let page = PageRequest {
+        limit: Some(500),
+        cursor: None,
+    };
+    let page = store.host_history(host, &page).await.expect("history");
+    page.items.into_iter().map(|e| e.change).collect()
+}
+
+async fn package_versions(store: &dyn Store, host: i64) -> Vec<(String, String)> {
+    let page = PageRequest {
+        limit: Some(500),
+        cursor: None,
+    };
+    let page = store
+        .host_packages(host, &PackageFilter::default(), &page)
+        .await
+        .expect("list");
+    page.items
+        .into_iter()
+        .map(|p| (p.name, p.version))
+        .collect()
+}
+
+fn upgraded(name: &str, from: &str, to: &str) -> Change {
+    Change::PackageUpgraded {
+        ecosystem: "Debian".into(),
+        name: name.into(),
+        arch: "amd64".into(),
+        from: from.into(),
+        to: to.into(),
+    }
+}
+
+// Cases.
+
+async fn enrollment_tokens_are_found_listed_and_revoked(db: &TestDb) {
+    let store = db.store();
+    let first = store
+        .create_enrollment_token("hash-1", "lab", at(0))
+        .await
+        .unwrap();
+    let second = store
+        .create_enrollment_token("hash-2", "office", at(1))
+        .await
+        .unwrap();
+
+    let found = store
+        .active_enrollment_token("hash-1")
+        .await
+        .unwrap()
+        .expect("active");
+    assert_eq!(
+        (found.id, found.note.as_str(), found.created_at),
+        (first, "lab", at(0))
+    );
+    assert_eq!(store.active_enrollment_token("hash-3").await.unwrap(), None);
+    let listed: Vec<i64> = store
+        .list_enrollment_tokens()
+        .await
+        .unwrap()
+        .iter()
+        .map(|t| t.id)
+        .collect();
+    assert_eq!(listed, vec![second, first]);
+
+    assert!(store.revoke_enrollment_token(first, at(2)).await.unwrap());
+    assert!(!store.revoke_enrollment_token(first, at(3)).await.unwrap());
+    assert_eq!(store.active_enrollment_token("hash-1").await.unwrap(), None);
+    let revoked = store.list_enrollment_tokens().await.unwrap();
+    assert_eq!(revoked[1].revoked_at, Some(at(2)));
+}
+
+async fn agent_credentials_name_their_host_until_revoked(db: &TestDb) {
+    let store = db.store();
+    let host = new_host(store, "web-01", ("debian", "12"), at(0)).await;
+    store
+        .create_agent_credential(host, "cred-a", at(0))
+        .await
+        .unwrap();
+    store
+        .create_agent_credential(host, "cred-b", at(0))
+        .await
+        .unwrap();
+
+    assert_eq!(
+        store.host_for_credential("cred-a", at(1)).await.unwrap(),
+        Some(host)
+    );
+    assert_eq!(
+        store.host_for_credential("unknown", at(1)).await.unwrap(),
+        None
+    );
+    assert_eq!(
+        store.revoke_agent_credentials(host, at(2)).await.unwrap(),
+        2
+    );
+    assert_eq!(
+        store.revoke_agent_credentials(host, at(3)).await.unwrap(),
+        0
+    );
+    assert_eq!(
+        store.host_for_credential("cred-a", at(4)).await.unwrap(),
+        None
+    );
+}
+
+async fn identity_candidates_are_found_by_each_kind_of_identifier(db: &TestDb) {
+    let store = db.store();
+    let full = HostIdentifiers {
+        machine_id: Some("0123456789abcdef0123456789abcdef".into()),
+        dmi_uuid: Some("4c4c4544-0042-3010-8052-b4c04f4e4e31".into()),
+        serial: Some("CZJ1234567".into()),
+        hostname: Some("db-01".into()),
+        macs: vec!["52:54:00:aa:bb:01".into(), "52:54:00:aa:bb:02".into()],
+    };
+    let host = store
+        .create_host(&full, &HostFacts::default(), at(0))
+        .await
+        .unwrap();
+    let other = HostIdentifiers {
+        hostname: Some("db-02".into()),
+        ..HostIdentifiers::default()
+    };
+    store
+        .create_host(&other, &HostFacts::default(), at(0))
+        .await
+        .unwrap();
+
+    let expected = vec![KnownHost {
+        id: host,
+        identifiers: full.clone(),
+    }];
+    let probes = [
+        HostIdentifiers {
+            machine_id: full.machine_id.clone(),
+            ..Default::default()
+        },
+        HostIdentifiers {
+            dmi_uuid: full.dmi_uuid.clone(),
+            ..Default::default()
+        },
+        HostIdentifiers {
+            serial: full.serial.clone(),
+            ..Default::default()
+        },
+        HostIdentifiers {
+            hostname: full.hostname.clone(),
+            ..Default::default()
+        },
+        HostIdentifiers {
+            macs: vec!["52:54:00:aa:bb:02".into()],
+            ..Default::default()
+        },
+    ];
+    for probe in probes {
+        assert_eq!(
+            store.identity_candidates(&probe).await.unwrap(),
+            expected,
+            "{probe:?}"
+        );
+    }
+    let stranger = HostIdentifiers {
+        serial: Some("OTHER".into()),
+        ..Default::default()
+    };
+    assert_eq!(store.identity_candidates(&stranger).await.unwrap(), vec![]);
+    assert_eq!(
+        store
+            .identity_candidates(&HostIdentifiers::default())
+            .await
+            .unwrap(),
+        vec![]
+    );
+}
+
+async fn first_inventory_stores_each_distinct_package_once(db: &TestDb) {
+    let store = db.store();
+    let a = new_host(store, "web-01", ("debian", "12"), at(0)).await;
+    let b = new_host(store, "web-02", ("debian", "12"), at(0)).await;
+    let shared = vec![
+        pkg("bash", "5.2.15-2+b2"),
+        pkg("curl", "7.88.1-10"),
+        pkg("zlib1g", "1:1.2.13"),
+    ];
+    let mut b_packages = shared.clone();
+    b_packages.push(pkg("nginx", "1.22.1-9"));
+
+    let outcome = store
+        .apply_inventory(a, &packages_update("a1", shared), at(1))
+        .await
+        .unwrap();
+    assert_eq!((outcome.changes, outcome.duplicate), (0, false));
+    store
+        .apply_inventory(b, &packages_update("b1", b_packages), at(1))
+        .await
+        .unwrap();
+
+    assert_eq!(db.count("packages").await, 4);
+    assert_eq!(db.count("host_packages").await, 7);
+    assert_eq!(
+        db.count("host_events").await,
+        0,
+        "a first inventory is the baseline"
+    );
+    let host = store.host(b).await.unwrap().expect("host");
+    assert_eq!(host.summary.package_count, 4);
+    assert_eq!(host.summary.last_seen, at(1));
+    let digests = store.section_digests(b).await.unwrap();
+    assert_eq!(
+        digests,
+        [(Section::Packages, "digest-b1".to_owned())].into()
+    );
+}
+
+async fn unchanged_reinventory_writes_no_history(db: &TestDb) {
+    let store = db.store();
+    let host = new_host(store, "web-01", ("debian", "12"), at(0)).await;
+    let packages = vec![pkg("bash", "5.2.15-2+b2"), pkg("curl", "7.88.1-10")];
+    let facts = facts("web-01", ("debian", "12"), "SN-web-01");
+    store
+        .apply_inventory(host, &packages_update("d1", packages.clone()), at(1))
+        .await
+        .unwrap();
+    store
+        .apply_inventory(host, &facts_update("d2", facts.clone(), &[]), at(1))
+        .await
+        .unwrap();
+
+    let again = store
+        .apply_inventory(host, &packages_update("d3", packages), at(2))
+        .await
+        .unwrap();
+    let facts_again = store
+        .apply_inventory(host, &facts_update("d4", facts, &[]), at(2))
+        .await;
+    assert_eq!(again.changes, 0);
+    assert_eq!(facts_again.unwrap().changes, 0);
+    assert_eq!(db.count("host_events").await, 0);
+    assert_eq!(
+        store
+            .host(host)
+            .await
+            .unwrap()
+            .expect("host")
+            .summary
+            .last_seen,
+        at(2)
+    );
+}
+
+async fn package_changes_become_history(db: &TestDb) {
+    let store = db.store();
+    let host = new_host(store, "web-01", ("debian", "12"), at(0)).await;
+    let before = vec![
+        pkg("bash", "5.2-1"),
+        pkg("curl", "7.88"),
+        pkg("vim", "9.0"),
+        pkg("zsh", "5.9"),
+    ];
+    store
+        .apply_inventory(host, &packages_update("p1", before), at(1))
+        .await
+        .unwrap();
+
+    let after = vec![
+        pkg("bash", "5.2-2"),
+        pkg("curl", "7.74"),
+        pkg("nano", "7.2"),
+        pkg("zsh", "5.9"),
+    ];
+    let outcome = store
+        .apply_inventory(host, &packages_update("p2", after), at(2))
+        .await
+        .unwrap();
+
+    assert_eq!(outcome.changes, 4);
+    let mut changes = history(store, host).await;
+    changes.sort_by_key(|c| format!("{c:?}"));
+    let expected = |kind: &str, name: &str| {
+        changes
+            .iter()
+            .any(|c| format!("{c:?}").starts_with(kind) && format!("{c:?}").contains(name))
+    };
+    assert!(
+        changes.contains(&upgraded("bash", "5.2-1", "5.2-2")),
+        "{changes:?}"
+    );
+    assert!(expected("PackageDowngraded", "\"curl\""), "{changes:?}");
+    assert!(expected("PackageAdded", "\"nano\""), "{changes:?}");
+    assert!(expected("PackageRemoved", "\"vim\""), "{changes:?}");
+    assert_eq!(
+        package_versions(store, host).await,
+        [
+            ("bash", "5.2-2"),
+            ("curl", "7.74"),
+            ("nano", "7.2"),
+            ("zsh", "5.9")
+        ]
+        .map(|(n, v)| (n.to_owned(), v.to_owned()))
+    );
+    assert_eq!(
+        store
+            .host(host)
+            .await
+            .unwrap()
+            .expect("host")
+            .summary
+            .package_count,
+        4
+    );
+
+    let first = store
+        .host_history(
+            host,
+            &PageRequest {
+                limit: Some(3),
+                cursor: None,
+            },
+        )
+        .await;
+    let first = first.unwrap();
+    let rest = PageRequest {
+        limit: Some(3),
+        cursor: first.next_cursor.clone(),
+    };
+    let rest = store.host_history(host, &rest).await.unwrap();
+    assert_eq!(
+        (first.items.len(), rest.items.len(), rest.next_cursor),
+        (3, 1, None)
+    );
+    assert!(first.items[2].id > rest.items[0].id, "newest first");
+}
+
+async fn fact_changes_become_history(db: &TestDb) {
+    let store = db.store();
+    let host = new_host(store, "web-01", ("debian", "12"), at(0)).await;
+    let mut facts = facts("web-01", ("debian", "12"), "SN-web-01");
+    store
+        .apply_inventory(host, &facts_update("f1", facts.clone(), &[]), at(1))
+        .await
+        .unwrap();
+
+    facts.kernel = Some("6.1.0-21-amd64".to_owned());
+    facts.os.version_id = Some("12.5".to_owned());
+    let outcome = store
+        .apply_inventory(host, &facts_update("f2", facts, &[]), at(2))
+        .await;
+
+    assert_eq!(outcome.unwrap().changes, 2);
+    let changes = history(store, host).await;
+    let kernel = Change::FactChanged {
+        field: "kernel".into(),
+        from: Some("6.1.0-18-amd64".into()),
+        to: Some("6.1.0-21-amd64".into()),
+    };
+    assert!(changes.contains(&kernel), "{changes:?}");
+    let summary = store.host(host).await.unwrap().expect("host").summary;
+    assert_eq!(summary.os_version.as_deref(), Some("12.5"));
+}
+
+async fn a_document_applied_twice_changes_nothing(db: &TestDb) {
+    let store = db.store();
+    let host = new_host(store, "web-01", ("debian", "12"), at(0)).await;
+    store
+        .apply_inventory(
+            host,
+            &packages_update("base", vec![pkg("bash", "1")]),
+            at(1),
+        )
+        .await
+        .unwrap();
+    let update = packages_update("up", vec![pkg("bash", "2")]);
+    let first = store.apply_inventory(host, &update, at(2)).await.unwrap();
+
+    assert!(!store.document_seen(host, "other").await.unwrap());
+    assert!(store.document_seen(host, "up").await.unwrap());
+    let second = store.apply_inventory(host, &update, at(3)).await.unwrap();
+
+    assert_eq!((first.changes, first.duplicate), (1, false));
+    assert_eq!((second.changes, second.duplicate), (0, true));
+    assert_eq!(history(store, host).await, vec![upgraded("bash", "1", "2")]);
+    assert_eq!(
+        store
+            .host(host)
+            .await
+            .unwrap()
+            .expect("host")
+            .summary
+            .last_seen,
+        at(2)
+    );
+}
+
+async fn pending_updates_are_replaced_only_when_carried(db: &TestDb) {
+    let store = db.store();
+    let host = new_host(store, "web-01", ("debian", "12"), at(0)).await;
+    let with = |doc: &str, updates: Option<Vec<PendingUpdate>>| InventoryUpdate {
+        document_id: doc.to_owned(),
+        pending_updates: updates,
+        ..InventoryUpdate::default()
+    };
+    let two = vec![
+        pending("openssl", "3.0.13", true),
+        pending("tzdata", "2024a", false),
+    ];
+    store
+        .apply_inventory(host, &with("u1", Some(two)), at(1))
+        .await
+        .unwrap();
+    store
+        .apply_inventory(host, &with("u2", None), at(2))
+        .await
+        .unwrap();
+
+    let summary = store.host(host).await.unwrap().expect("host").summary;
+    assert_eq!(
+        (summary.pending_update_count, summary.security_update_count),
+        (2, 1)
+    );
+    let names: Vec<String> = store
+        .host_updates(host)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|u| u.name)
+        .collect();
+    assert_eq!(names, ["openssl", "tzdata"]);
+
+    let one = vec![pending("curl", "7.88.2", false)];
+    store
+        .apply_inventory(host, &with("u3", Some(one)), at(3))
+        .await
+        .unwrap();
+    let summary = store.host(host).await.unwrap().expect("host").summary;
+    assert_eq!(
+        (summary.pending_update_count, summary.security_update_count),
+        (1, 0)
+    );
+    let updates = store.host_updates(host).await.unwrap();
+    assert_eq!(
+        updates,
+        vec![steward_api::resources::HostUpdate {
+            name: "curl".into(),
+            arch: "amd64".into(),
+            installed_version: "1.0".into(),
+            candidate_version: "7.88.2".into(),
+            origin: "bookworm".into(),
+            security: false,
+        }]
+    );
+}
+
+async fn manual_and_agent_tags_are_listed_and_filtered(db: &TestDb) {
+    let store = db.store();
+    let web = new_host(store, "web-01", ("debian", "12"), at(0)).await;
+    let db_host = new_host(store, "db-01", ("debian", "12"), at(0)).await;
+    let facts = facts("web-01", ("debian", "12"), "SN-web-01");
+    store
+        .apply_inventory(web, &facts_update("t1", facts, &["web", "prod"]), at(1))
+        .await
+        .unwrap();
+    let tags = ["prod".to_owned(), "dmz".to_owned(), "prod".to_owned()];
+    assert!(store.set_manual_tags(web, &tags, at(1)).await.unwrap());
+    assert!(
+        store
+            .set_manual_tags(db_host, &["prod".to_owned()], at(1))
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .set_manual_tags(9999, &["x".to_owned()], at(1))
+            .await
+            .unwrap()
+    );
+
+    let host = store.host(web).await.unwrap().expect("host");
+    assert_eq!(host.manual_tags, ["dmz", "prod"]);
+    assert_eq!(host.summary.tags, ["dmz", "prod", "web"]);
+    let facets = store.tag_facets().await.unwrap();
+    assert_eq!(
+        facets,
+        [
+            ("dmz".to_owned(), 1),
+            ("prod".to_owned(), 2),
+            ("web".to_owned(), 1)
+        ]
+    );
+
+    let filter = HostFilter {
+        tag: Some("web".into()),
+        ..HostFilter::default()
+    };
+    let page = store
+        .list_hosts(&filter, &PageRequest::default(), at(1))
+        .await
+        .unwrap();
+    assert_eq!(
+        page.items.iter().map(|h| h.id).collect::<Vec<_>>(),
+        vec![web]
+    );
+    store.set_manual_tags(web, &[], at(2)).await.unwrap();
+    assert_eq!(
+        store.host(web).await.unwrap().expect("host").summary.tags,
+        ["prod", "web"]
+    );
+}
+
+async fn host_list_filters_and_pages_without_gaps(db: &TestDb) {
+    let store = db.store();
+    let hosts = [
+        ("app_1", ("debian", "12"), 0),
+        ("appx1", ("debian", "11"), 10),
+        ("DB-01", ("ubuntu", "22.04"), 30),
+        ("db-02", ("debian", "12"), 50),
+        ("mail", ("debian", "12"), 70),
+        ("web-01", ("debian", "12"), 90),
+        ("web-02", ("ubuntu", "22.04"), 100),
+    ];
+    for (name, os, seen) in hosts {
+        let id = new_host(store, name, os, at(0)).await;
+        store
+            .apply_inventory(
+                id,
+                &facts_update(name, facts(name, os, name), &[]),
+                at(seen),
+            )
+            .await
+            .unwrap();
+    }
+    let names = |filter: HostFilter| async move {
+        let page = store
+            .list_hosts(&filter, &PageRequest::default(), at(100))
+            .await
+            .unwrap();
+        page.items
+            .into_iter()
+            .map(|h| h.hostname)
+            .collect::<Vec<_>>()
+    };
+
+    let q = |q: &str| HostFilter {
+        q: Some(q.into()),
+        ..HostFilter::default()
+    };
+    assert_eq!(names(q("WEB")).await, ["web-01", "web-02"]);
+    assert_eq!(names(q("db-")).await, ["DB-01", "db-02"]);
+    assert_eq!(
+        names(q("app_")).await,
+        ["app_1"],
+        "an underscore is not a wildcard"
+    );
+    assert_eq!(
+        names(q("mail.EXAMPLE")).await,
+        ["mail"],
+        "the FQDN is searched"
+    );
+    let os = |os: &str| HostFilter {
+        os: Some(os.into()),
+        ..HostFilter::default()
+    };
+    assert_eq!(names(os("ubuntu")).await, ["DB-01", "web-02"]);
+    assert_eq!(names(os("debian:11")).await, ["appx1"]);
+    let within = HostFilter {
+        seen_within_hours: Some(30),
+        ..HostFilter::default()
+    };
+    assert_eq!(names(within).await, ["mail", "web-01", "web-02"]);
+    let stale = HostFilter {
+        not_seen_for_hours: Some(70),
+        ..HostFilter::default()
+    };
+    let mut stale = names(stale).await;
+    stale.sort();
+    assert_eq!(
+        stale,
+        ["DB-01", "app_1", "appx1"],
+        "collations differ, so sorted here"
+    );
+
+    let mut seen = Vec::new();
+    let mut cursor = None;
+    loop {
+        let page = PageRequest {
+            limit: Some(2),
+            cursor,
+        };
+        let page = store
+            .list_hosts(&HostFilter::default(), &page, at(100))
+            .await
+            .unwrap();
+        assert!(page.items.len() <= 2);
+        seen.extend(page.items.into_iter().map(|h| h.hostname));
+        cursor = page.next_cursor;
+        if cursor.is_none() {
+            break;
+        }
+    }
+    assert_eq!(seen, names(HostFilter::default()).await);
+    assert_eq!(seen.len(), 7);
+    assert_eq!(store.host_count().await.unwrap(), 7);
+    let facets = store.os_facets().await.unwrap();
+    assert_eq!(facets[0], ("debian".to_owned(), "11".to_owned(), 1));
+    assert_eq!(facets[1], ("debian".to_owned(), "12".to_owned(), 4));
+}
+
+async fn software_versions_are_ordered_by_the_ecosystems_rules(db: &TestDb) {
+    let store = db.store();
+    let mut ids = Vec::new();
+    for (name, version) in [("a", "2.0"), ("b", "1:1.0"), ("c", "1.5"), ("d", "2.0")] {
+        let id = new_host(store, name, ("debian", "12"), at(0)).await;
+        let packages = vec![pkg("openssl", version), pkg("bash", "5.2")];
+        store
+            .apply_inventory(id, &packages_update(name, packages), at(1))
+            .await
+            .unwrap();
+        ids.push(id);
+    }
+
+    let versions = store.software_versions("Debian", "openssl").await.unwrap();
+    let order: Vec<&str> = versions.iter().map(|v| v.version.as_str()).collect();
+    assert_eq!(order, ["1:1.0", "2.0", "1.5"]);
+    let on_two: Vec<i64> = versions[1].hosts.iter().map(|h| h.id).collect();
+    assert_eq!(on_two, [ids[0], ids[3]]);
+
+    let first = store
+        .list_software(
+            &SoftwareFilter::default(),
+            &PageRequest {
+                limit: Some(1),
+                cursor: None,
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (first.items[0].name.as_str(), first.items[0].host_count),
+        ("bash", 4)
+    );
+    let next = PageRequest {
+        limit: Some(1),
+        cursor: first.next_cursor,
+    };
+    let second = store
+        .list_software(&SoftwareFilter::default(), &next)
+        .await
+        .unwrap();
+    assert_eq!(
+        (second.items[0].name.as_str(), second.items[0].version_count),
+        ("openssl", 3)
+    );
+    assert_eq!(second.next_cursor, None);
+    let filter = SoftwareFilter {
+        q: Some("SSL".into()),
+        ecosystem: Some("Debian".into()),
+    };
+    let found = store
+        .list_software(&filter, &PageRequest::default())
+        .await
+        .unwrap();
+    assert_eq!(found.items.len(), 1);
+}
+
+async fn merging_a_review_folds_the_host_into_its_candidate(db: &TestDb) {
+    let store = db.store();
+    let old = new_host(store, "web-01", ("debian", "11"), at(0)).await;
+    store
+        .apply_inventory(old, &packages_update("o1", vec![pkg("bash", "5.1")]), at(1))
+        .await
+        .unwrap();
+    store
+        .apply_inventory(old, &packages_update("o2", vec![pkg("bash", "5.2")]), at(2))
+        .await
+        .unwrap();
+    store
+        .set_manual_tags(old, &["prod".to_owned()], at(2))
+        .await
+        .unwrap();
+    let new = new_host(store, "web-01", ("debian", "12"), at(3)).await;
+    store
+        .create_agent_credential(new, "cred-new", at(3))
+        .await
+        .unwrap();
+    let packages = vec![pkg("bash", "5.2"), pkg("curl", "7.88")];
+    store
+        .apply_inventory(new, &packages_update("n1", packages), at(4))
+        .await
+        .unwrap();
+    let review = store
+        .add_identity_review(new, old, "hostname only", at(4))
+        .await
+        .unwrap();
+
+    let open = store.open_identity_reviews().await.unwrap();
+    assert_eq!(open.len(), 1);
+    assert_eq!(
+        (open[0].id, open[0].host.id, open[0].candidate.id),
+        (review, new, old)
+    );
+    assert!(
+        store
+            .resolve_identity_review(review, true, at(5))
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .resolve_identity_review(review, true, at(6))
+            .await
+            .unwrap()
+    );
+
+    assert!(store.host(new).await.unwrap().is_none());
+    let kept = store.host(old).await.unwrap().expect("candidate kept");
+    assert_eq!(kept.summary.os_version.as_deref(), Some("12"));
+    assert_eq!(
+        (kept.summary.first_seen, kept.summary.last_seen),
+        (at(0), at(4))
+    );
+    assert_eq!(kept.summary.package_count, 2);
+    assert_eq!(kept.manual_tags, ["prod"]);
+    assert_eq!(package_versions(store, old).await.len(), 2);
+    assert_eq!(
+        history(store, old).await,
+        vec![upgraded("bash", "5.1", "5.2")]
+    );
+    assert_eq!(
+        store.host_for_credential("cred-new", at(6)).await.unwrap(),
+        Some(old)
+    );
+    assert_eq!(store.open_identity_reviews().await.unwrap(), vec![]);
+    assert_eq!(store.host_count().await.unwrap(), 1);
+    assert_eq!(db.count("packages").await, 3);
+}
+
+async fn keeping_a_review_separate_leaves_both_hosts(db: &TestDb) {
+    let store = db.store();
+    let a = new_host(store, "web-01", ("debian", "12"), at(0)).await;
+    let b = new_host(store, "web-01", ("debian", "12"), at(1)).await;
+    let review = store
+        .add_identity_review(b, a, "hostname only", at(1))
+        .await
+        .unwrap();
+
+    assert!(
+        store
+            .resolve_identity_review(review, false, at(2))
+            .await
+            .unwrap()
+    );
+
+    assert_eq!(store.open_identity_reviews().await.unwrap(), vec![]);
+    assert!(store.host(a).await.unwrap().is_some());
+    assert!(store.host(b).await.unwrap().is_some());
+    assert!(
+        !store
+            .resolve_identity_review(review, true, at(3))
+            .await
+            .unwrap()
+    );
+}
+
+async fn the_same_document_applied_concurrently_counts_once(db: &TestDb) {
+    let store = db.store();
+    let other = db.open_another().await;
+    let host = new_host(store, "web-01", ("debian", "12"), at(0)).await;
+    let base: Vec<InstalledPackage> = (0..200)
+        .map(|i| pkg(&format!("pkg{i:03}"), "1.0"))
+        .collect();
+    store
+        .apply_inventory(host, &packages_update("base", base), at(1))
+        .await
+        .unwrap();
+
+    let changed: Vec<InstalledPackage> = (0..200)
+        .map(|i| pkg(&format!("pkg{i:03}"), "2.0"))
+        .collect();
+    let update = packages_update("same", changed);
+    let (one, two) = tokio::join!(
+        store.apply_inventory(host, &update, at(2)),
+        other.apply_inventory(host, &update, at(2)),
+    );
+
+    let (one, two) = (one.unwrap(), two.unwrap());
+    assert_eq!(
+        [one.duplicate, two.duplicate]
+            .iter()
+            .filter(|d| **d)
+            .count(),
+        1
+    );
+    assert_eq!(one.changes + two.changes, 200);
+    assert_eq!(db.count("host_events").await, 200);
+    assert_eq!(db.count("host_packages").await, 200);
+    other.close().await;
+}
