@@ -2,8 +2,10 @@
 //!
 //! Both backends run the same SQL through sqlx's `any` driver; where the dialects differ the
 //! implementation says so in one place. Migrations are embedded, forward-only, one folder per
-//! backend kept parallel. Times are stored as Unix seconds, JSON as text. The modules follow
-//! the process: `inventory` holds hosts, packages, history and agent credentials.
+//! backend kept parallel. Times are stored as Unix seconds, JSON as text. [`SqlStore`] is the
+//! implementation: [`SqlStore::open_data_dir`] for the embedded SQLite default,
+//! [`SqlStore::connect`] for a `sqlite://` or `postgres://` URL. Inside it, the modules follow
+//! the process: agents, identity, inventory, hosts, software.
 //!
 //! Invariants: a distinct (ecosystem, name, version, architecture) is stored once and hosts
 //! point at it; applying an inventory writes only what changed, in one transaction.

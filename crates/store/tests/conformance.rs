@@ -2,6 +2,11 @@
 //! when `STEWARD_TEST_POSTGRES_URL` names a PostgreSQL database whose role may create
 //! databases, on PostgreSQL too, each case in a database of its own that is dropped after it.
 
+#![expect(
+    clippy::unwrap_used,
+    reason = "cases are tests: a failed store call fails them"
+)]
+
 use std::future::Future;
 
 use jiff::Timestamp;

@@ -344,6 +344,9 @@ fn source_name(source: PackageSource) -> Result<String> {
 }
 
 /// Makes sure each distinct package has a row, and returns the row ids by key.
+///
+/// `packages` comes sorted by key, so two hosts bringing the same new packages at once insert
+/// them in the same order: on PostgreSQL the second waits for the first instead of deadlocking.
 async fn ensure_packages(
     conn: &mut AnyConnection,
     packages: &[&InstalledPackage],
