@@ -1,6 +1,6 @@
 //! Steward's host agent: collects this host's inventory, spools it, and submits it.
 //!
-//! Data flows one way: [`collect`] reads the host into an
+//! Data flows one way: [`collect()`] reads the host into an
 //! [`Inventory`](steward_core::inventory::Inventory); [`scan_document`] wraps it into the
 //! [`InventoryDocument`] that `steward scan --json` prints and the agent submits; the
 //! [`spool`] keeps documents on disk until the server has acknowledged them; the [`client`]

@@ -135,7 +135,8 @@ pub async fn drain(spool: &Spool, client: &Client) -> Result<bool, RunError> {
                     Delivery::CheckinOnly => 0,
                     Delivery::Sent { sections } => sections,
                 };
-                tracing::info!(document_id = %document.document_id, sections, "inventory delivered");
+                let id = &document.document_id;
+                tracing::info!(document_id = %id, sections, "inventory delivered");
                 spool.remove(&entry)?;
             }
             Err(e) if e.is_transient() || e.is_revoked() => {
@@ -160,7 +161,8 @@ fn log_failure(error: &ClientError, what: &str) {
     if error.is_revoked() {
         tracing::error!(
             error = %error,
-            "the server refused this host's credential (revoked?): {what}; re-enroll with a new token after removing the credential file"
+            "the server refused this host's credential (revoked?): {what}; \
+             to re-enroll, remove the credential file and run with a new enrollment token"
         );
     } else if error.is_transient() {
         tracing::warn!(error = %error, "{what}");

@@ -168,7 +168,8 @@ fn read_cache(path: &Path) -> Option<Cache> {
     match serde_json::from_slice(&bytes) {
         Ok(cache) => Some(cache),
         Err(e) => {
-            tracing::debug!(path = %path.display(), error = %e, "ignoring unreadable updates cache");
+            let path = path.display();
+            tracing::debug!(path = %path, error = %e, "ignoring unreadable updates cache");
             None
         }
     }
