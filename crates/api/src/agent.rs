@@ -108,7 +108,10 @@ impl InventoryDocument {
         mut inventory: Inventory,
     ) -> InventoryDocument {
         inventory.normalize();
-        let digests = Section::ALL.iter().map(|s| (*s, inventory.digest(*s))).collect();
+        let digests = Section::ALL
+            .iter()
+            .map(|s| (*s, inventory.digest(*s)))
+            .collect();
         InventoryDocument {
             document_id,
             collected_at,
@@ -130,7 +133,10 @@ impl InventoryDocument {
             sources: self.sources.clone().filter(|_| has(Section::Facts)),
             tags: self.tags.clone().filter(|_| has(Section::Facts)),
             packages: self.packages.clone().filter(|_| has(Section::Packages)),
-            pending_updates: self.pending_updates.clone().filter(|_| has(Section::PendingUpdates)),
+            pending_updates: self
+                .pending_updates
+                .clone()
+                .filter(|_| has(Section::PendingUpdates)),
             ..self.clone()
         }
     }

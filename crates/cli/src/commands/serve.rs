@@ -1,0 +1,125 @@
+//! `steward serve` and `steward up`: the server, alone or with this host's agent.
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::Context;
+use clap::Args;
+use steward_server::secrets;
+use steward_store::Store;
+use tokio::net::TcpListener;
+
+use super::{StoreArgs, agent, ensure_dir};
+use crate::settings::FileSettings;
+
+const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    store: StoreArgs,
+    /// Address to listen on [default: 127.0.0.1:8080].
+    #[arg(long, env = "STEWARD_LISTEN")]
+    listen: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct UpArgs {
+    #[command(flatten)]
+    serve: ServeArgs,
+    /// Seconds between the local agent's inventories.
+    #[arg(long, default_value_t = 3600)]
+    agent_interval: u64,
+}
+
+async fn bind(args: &ServeArgs, file: &FileSettings) -> anyhow::Result<(TcpListener, String)> {
+    let listen = args
+        .listen
+        .clone()
+        .or_else(|| file.listen.clone())
+        .unwrap_or_else(|| DEFAULT_LISTEN.to_owned());
+    let addr: SocketAddr = listen
+        .parse()
+        .with_context(|| format!("--listen {listen:?} is not HOST:PORT"))?;
+    let listener = TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("cannot listen on {addr}"))?;
+    let local = listener.local_addr()?;
+    let host = if local.ip().is_unspecified() {
+        "127.0.0.1".to_owned()
+    } else {
+        local.ip().to_string()
+    };
+    let url = if local.is_ipv6() && !local.ip().is_unspecified() {
+        format!("http://[{host}]:{}", local.port())
+    } else {
+        format!("http://{host}:{}", local.port())
+    };
+    Ok((listener, url))
+}
+
+async fn shutdown_signal() {
+    if let Err(e) = tokio::signal::ctrl_c().await {
+        tracing::error!(error = %e, "cannot listen for Ctrl-C; stop the process to shut down");
+        std::future::pending::<()>().await;
+    }
+    tracing::info!("shutting down");
+}
+
+pub async fn serve(args: ServeArgs, file: &FileSettings) -> anyhow::Result<ExitCode> {
+    let store = args.store.open(file).await?;
+    let (listener, url) = bind(&args, file).await?;
+    println!("Steward is listening on {url}");
+    steward_server::serve(listener, store, shutdown_signal()).await?;
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn up(args: UpArgs, file: &FileSettings) -> anyhow::Result<ExitCode> {
+    let data_dir = args.serve.store.data_dir(file);
+    ensure_dir(&data_dir)?;
+    let store = args.serve.store.open(file).await?;
+    let (listener, url) = bind(&args.serve, file).await?;
+    let agent_dir = data_dir.join("agent");
+    let token = local_enrollment(store.as_ref(), &agent_dir).await?;
+
+    println!("Steward is up at {url}/");
+    println!("  data:  {}", data_dir.display());
+    println!("  hosts: {url}/hosts   API: {url}/api/v1/openapi.json");
+    println!(
+        "  this host's agent reports every {} s; to report now, run:",
+        args.agent_interval
+    );
+    println!(
+        "    steward agent --once --spool {} --server {url}",
+        agent_dir.display()
+    );
+    println!("Press Ctrl-C to stop.");
+
+    let server = tokio::spawn(steward_server::serve(listener, store, shutdown_signal()));
+    let local_agent = agent::local(
+        url,
+        token,
+        agent_dir,
+        Duration::from_secs(args.agent_interval),
+    );
+    let agent_task = tokio::spawn(local_agent);
+    let served = server.await.context("the server task failed")?;
+    agent_task.abort();
+    served?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// An enrollment token for the local agent, unless it already holds a credential.
+async fn local_enrollment(store: &dyn Store, agent_dir: &Path) -> anyhow::Result<Option<String>> {
+    if agent::has_credential(agent_dir) {
+        return Ok(None);
+    }
+    let token = secrets::generate(secrets::ENROLLMENT_PREFIX);
+    let now = jiff::Timestamp::now();
+    store
+        .create_enrollment_token(&secrets::hash(&token), "steward up: local agent", now)
+        .await?;
+    Ok(Some(token))
+}
