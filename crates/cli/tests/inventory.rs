@@ -1,6 +1,11 @@
 //! End-to-end inventory tests: a real server on loopback, real HTTP, a real SQLite store, and
 //! Steward's own agent collecting this machine.
 
+#![expect(
+    clippy::unwrap_used,
+    reason = "a test helper that fails should fail the test loudly"
+)]
+
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::Arc;

@@ -77,7 +77,7 @@ pub fn to_update(doc: InventoryDocument) -> Result<InventoryUpdate, AppError> {
         document_id: doc.document_id,
         collected_at: doc.collected_at,
         digests: doc.digests,
-        facts: carried.contains(&Section::Facts).then(|| FactsSection {
+        facts: carried.contains(&Section::Facts).then_some(FactsSection {
             facts: inventory.facts,
             sources: inventory.sources,
             tags: inventory.tags,
