@@ -1,7 +1,11 @@
 //! Versions: each ecosystem orders its versions by its own rules, and Steward follows them.
 //!
 //! A wrong answer here is a false alarm or a missed vulnerability, so every scheme is tested
-//! against the ecosystem's own tool where one runs here (`dpkg --compare-versions`, rpm).
+//! against the ecosystem's own implementation where one runs here (dpkg, rpm, Python's
+//! `packaging`, npm's `semver`, Maven's `ComparableVersion`) on real versions from the data.
+//!
+//! A string a scheme cannot read is a [`VersionError`], never a guess: the caller decides
+//! whether that means "unknown" or "report it".
 
 use std::cmp::Ordering;
 
@@ -14,6 +18,8 @@ pub enum Scheme {
     Rpm,
     /// Python packages: PEP 440.
     Pep440,
+    /// SemVer 2.0 precedence: crates.io, npm, and OSV ranges of type `SEMVER` in any ecosystem.
+    Semver,
 }
 
 /// A version string that its scheme cannot read.
@@ -29,7 +35,11 @@ pub struct VersionError {
 }
 
 impl Scheme {
-    /// The scheme an OSV ecosystem name uses (`Debian:12` and `Debian` alike), if Steward knows it.
+    /// The scheme an OSV ecosystem name uses, if Steward knows it.
+    ///
+    /// The release after a colon is ignored (`Debian:12`, `Alpine:v3.20` and `Ubuntu:22.04:LTS`
+    /// order versions as `Debian`, `Alpine` and `Ubuntu` do). Names are matched exactly as OSV
+    /// spells them.
     pub fn for_ecosystem(ecosystem: &str) -> Option<Scheme> {
         let base = ecosystem.split(':').next().unwrap_or(ecosystem);
         match base {
@@ -38,6 +48,7 @@ impl Scheme {
                 Some(Scheme::Rpm)
             }
             "PyPI" => Some(Scheme::Pep440),
+            "crates.io" | "npm" => Some(Scheme::Semver),
             _ => None,
         }
     }
@@ -48,6 +59,7 @@ impl Scheme {
             Scheme::Dpkg => dpkg::compare(a, b),
             Scheme::Rpm => rpm::compare(a, b),
             Scheme::Pep440 => pep440::compare(a, b),
+            Scheme::Semver => semver::compare(a, b),
         }
     }
 }
@@ -55,3 +67,35 @@ impl Scheme {
 mod dpkg;
 mod pep440;
 mod rpm;
+mod semver;
+
+#[cfg(test)]
+mod tests {
+    use super::Scheme;
+
+    #[test]
+    fn maps_osv_ecosystem_names_to_schemes() {
+        let cases = [
+            ("Debian", Scheme::Dpkg),
+            ("Debian:12", Scheme::Dpkg),
+            ("Ubuntu:22.04:LTS", Scheme::Dpkg),
+            ("AlmaLinux:9", Scheme::Rpm),
+            ("Rocky Linux:8", Scheme::Rpm),
+            ("Red Hat", Scheme::Rpm),
+            ("openSUSE", Scheme::Rpm),
+            ("SUSE", Scheme::Rpm),
+            ("PyPI", Scheme::Pep440),
+            ("crates.io", Scheme::Semver),
+            ("npm", Scheme::Semver),
+        ];
+        for (ecosystem, scheme) in cases {
+            assert_eq!(
+                Scheme::for_ecosystem(ecosystem),
+                Some(scheme),
+                "{ecosystem}"
+            );
+        }
+        assert_eq!(Scheme::for_ecosystem("GIT"), None);
+        assert_eq!(Scheme::for_ecosystem("pypi"), None);
+    }
+}
