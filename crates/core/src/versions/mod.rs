@@ -20,6 +20,8 @@ pub enum Scheme {
     Pep440,
     /// SemVer 2.0 precedence: crates.io, npm, and OSV ranges of type `SEMVER` in any ecosystem.
     Semver,
+    /// Go modules: SemVer with a `v`, shorthands `v1`/`v1.2`, `+incompatible` ignored.
+    Go,
 }
 
 /// A version string that its scheme cannot read.
@@ -49,6 +51,7 @@ impl Scheme {
             }
             "PyPI" => Some(Scheme::Pep440),
             "crates.io" | "npm" => Some(Scheme::Semver),
+            "Go" => Some(Scheme::Go),
             _ => None,
         }
     }
@@ -60,11 +63,13 @@ impl Scheme {
             Scheme::Rpm => rpm::compare(a, b),
             Scheme::Pep440 => pep440::compare(a, b),
             Scheme::Semver => semver::compare(a, b),
+            Scheme::Go => go::compare(a, b),
         }
     }
 }
 
 mod dpkg;
+mod go;
 mod pep440;
 mod rpm;
 mod semver;
@@ -87,6 +92,7 @@ mod tests {
             ("PyPI", Scheme::Pep440),
             ("crates.io", Scheme::Semver),
             ("npm", Scheme::Semver),
+            ("Go", Scheme::Go),
         ];
         for (ecosystem, scheme) in cases {
             assert_eq!(
