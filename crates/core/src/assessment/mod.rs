@@ -6,3 +6,4 @@
 //! the way each ecosystem does.
 
 pub mod advisory;
+pub mod ecosystem;
