@@ -22,6 +22,8 @@ pub enum Scheme {
     Semver,
     /// Go modules: SemVer with a `v`, shorthands `v1`/`v1.2`, `+incompatible` ignored.
     Go,
+    /// Maven: `ComparableVersion`'s items, qualifiers and trimming.
+    Maven,
 }
 
 /// A version string that its scheme cannot read.
@@ -52,6 +54,7 @@ impl Scheme {
             "PyPI" => Some(Scheme::Pep440),
             "crates.io" | "npm" => Some(Scheme::Semver),
             "Go" => Some(Scheme::Go),
+            "Maven" => Some(Scheme::Maven),
             _ => None,
         }
     }
@@ -64,12 +67,14 @@ impl Scheme {
             Scheme::Pep440 => pep440::compare(a, b),
             Scheme::Semver => semver::compare(a, b),
             Scheme::Go => go::compare(a, b),
+            Scheme::Maven => maven::compare(a, b),
         }
     }
 }
 
 mod dpkg;
 mod go;
+mod maven;
 mod pep440;
 mod rpm;
 mod semver;
@@ -93,6 +98,7 @@ mod tests {
             ("crates.io", Scheme::Semver),
             ("npm", Scheme::Semver),
             ("Go", Scheme::Go),
+            ("Maven", Scheme::Maven),
         ];
         for (ecosystem, scheme) in cases {
             assert_eq!(
