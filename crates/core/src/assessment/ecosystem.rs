@@ -156,7 +156,13 @@ pub fn normalize_name<'a>(base: &str, name: &'a str) -> Cow<'a, str> {
     let name = name.trim();
     match base {
         "PyPI" => Cow::Owned(pep503(name)),
-        "crates.io" => fold(name, |c| if c == '_' { '-' } else { c.to_ascii_lowercase() }),
+        "crates.io" => fold(name, |c| {
+            if c == '_' {
+                '-'
+            } else {
+                c.to_ascii_lowercase()
+            }
+        }),
         "NuGet" | "Packagist" => fold(name, |c| c.to_ascii_lowercase()),
         _ => Cow::Borrowed(name),
     }
@@ -233,7 +239,11 @@ mod tests {
             ("AlmaLinux:8", "AlmaLinux", Some("8")),
             ("Ubuntu:22.04:LTS", "Ubuntu", Some("22.04:LTS")),
             ("Ubuntu:Pro:18.04:LTS", "Ubuntu", Some("Pro:18.04:LTS")),
-            ("Maven:https://maven.google.com", "Maven", Some("https://maven.google.com")),
+            (
+                "Maven:https://maven.google.com",
+                "Maven",
+                Some("https://maven.google.com"),
+            ),
             ("crates.io", "crates.io", None),
             ("CRATES.IO", "crates.io", None),
             ("pypi", "PyPI", None),
@@ -302,8 +312,16 @@ mod tests {
             ("npm", "@babel/core", "@babel/core"),
             ("npm", "JSONStream", "JSONStream"),
             // Maven, Go, RubyGems, distributions: as published.
-            ("Maven", "org.apache.logging.log4j:log4j-core", "org.apache.logging.log4j:log4j-core"),
-            ("Go", "github.com/BurntSushi/toml", "github.com/BurntSushi/toml"),
+            (
+                "Maven",
+                "org.apache.logging.log4j:log4j-core",
+                "org.apache.logging.log4j:log4j-core",
+            ),
+            (
+                "Go",
+                "github.com/BurntSushi/toml",
+                "github.com/BurntSushi/toml",
+            ),
             ("RubyGems", "ActiveRecord", "ActiveRecord"),
             ("Debian", "openssl", "openssl"),
             ("Alpine", "py3-pip", "py3-pip"),
@@ -319,14 +337,23 @@ mod tests {
     #[test]
     fn crate_names_differing_only_by_dash_or_underscore_are_one_crate() {
         let crates = Ecosystem::parse("crates.io");
-        assert_eq!(crates.normalize_name("serde_json"), crates.normalize_name("serde-json"));
+        assert_eq!(
+            crates.normalize_name("serde_json"),
+            crates.normalize_name("serde-json")
+        );
         let npm = Ecosystem::parse("npm");
-        assert_ne!(npm.normalize_name("left_pad"), npm.normalize_name("left-pad"));
+        assert_ne!(
+            npm.normalize_name("left_pad"),
+            npm.normalize_name("left-pad")
+        );
     }
 
     #[test]
     fn unchanged_names_are_borrowed() {
-        assert!(matches!(normalize_name("crates.io", "tokio"), Cow::Borrowed(_)));
+        assert!(matches!(
+            normalize_name("crates.io", "tokio"),
+            Cow::Borrowed(_)
+        ));
         assert!(matches!(normalize_name("npm", "@a/b"), Cow::Borrowed(_)));
     }
 }

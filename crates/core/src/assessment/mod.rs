@@ -7,3 +7,4 @@
 
 pub mod advisory;
 pub mod ecosystem;
+pub mod matching;
