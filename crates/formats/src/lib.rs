@@ -7,6 +7,7 @@
 
 pub mod apt;
 pub mod dpkg;
+pub mod feeds;
 pub mod os_release;
 pub mod python;
 pub mod rpm;
