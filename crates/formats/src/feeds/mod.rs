@@ -9,6 +9,8 @@
 //! Inputs are untrusted: every reader refuses input larger than [`MAX_FILE_BYTES`], and no
 //! reader panics on malformed input.
 
+pub mod alpine_secdb;
+pub mod debian_tracker;
 pub mod eol;
 pub mod kev;
 pub mod osv;
