@@ -8,6 +8,7 @@
 pub mod apt;
 pub mod dpkg;
 pub mod feeds;
+pub mod lockfile;
 pub mod os_release;
 pub mod python;
 pub mod rpm;
