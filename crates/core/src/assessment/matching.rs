@@ -443,6 +443,83 @@ fn describe(scheme: Scheme, start: &Event, end: Option<&Event>, limit: Option<&s
     }
 }
 
+/// Advisories indexed by the packages they name, so that assessing a package looks only at the
+/// advisories that name it: (base ecosystem, name normalised the ecosystem's way).
+///
+/// Withdrawn advisories are left out of the index, since they match nothing.
+#[derive(Debug)]
+pub struct AdvisoryIndex<'a> {
+    advisories: &'a [Advisory],
+    by_package: HashMap<(String, String), Vec<usize>>,
+}
+
+/// What assessing one package version against an index found.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Assessment {
+    /// One match per affecting advisory.
+    pub matches: Vec<Match>,
+    /// Advisories that name the package but could not be decided, with the reasons.
+    pub problems: Vec<Problem>,
+}
+
+impl<'a> AdvisoryIndex<'a> {
+    /// Indexes `advisories` by every (ecosystem, package) their `affected` entries name.
+    pub fn new(advisories: &'a [Advisory]) -> AdvisoryIndex<'a> {
+        let mut by_package: HashMap<(String, String), Vec<usize>> = HashMap::new();
+        for (position, advisory) in advisories.iter().enumerate() {
+            if advisory.withdrawn.is_some() {
+                continue;
+            }
+            for affected in &advisory.affected {
+                let ecosystem = Ecosystem::parse(&affected.ecosystem);
+                let name = ecosystem.normalize_name(&affected.name).into_owned();
+                let positions = by_package
+                    .entry((ecosystem.base().to_owned(), name))
+                    .or_default();
+                if positions.last() != Some(&position) {
+                    positions.push(position);
+                }
+            }
+        }
+        AdvisoryIndex {
+            advisories,
+            by_package,
+        }
+    }
+
+    /// The number of distinct (ecosystem, package) keys.
+    pub fn packages(&self) -> usize {
+        self.by_package.len()
+    }
+
+    /// The advisories that name a package (before its version is looked at).
+    pub fn naming<'s>(
+        &'s self,
+        package: &PackageVersion,
+    ) -> impl Iterator<Item = &'a Advisory> + 's {
+        let key = (package.ecosystem.base().to_owned(), package.key.clone());
+        let advisories = self.advisories;
+        self.by_package
+            .get(&key)
+            .into_iter()
+            .flatten()
+            .map(move |&position| &advisories[position])
+    }
+
+    /// Matches one package version against every advisory that names it.
+    pub fn assess(&self, package: &PackageVersion) -> Assessment {
+        let mut assessment = Assessment::default();
+        for advisory in self.naming(package) {
+            match affected_by(advisory, package) {
+                Outcome::Affected(m) => assessment.matches.push(m),
+                Outcome::NotAffected => {}
+                Outcome::Undecided(problems) => assessment.problems.extend(problems),
+            }
+        }
+        assessment
+    }
+}
+
 /// One finding: the advisories that describe one problem of one package version, linked by a
 /// shared id or alias.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -1100,6 +1177,59 @@ mod tests {
             assert_eq!(matched(&outcome).map(|m| m.kind), Some(*kind));
             assert_eq!(kind.is_informational(), informational.is_some());
         }
+    }
+
+    #[test]
+    fn the_index_assesses_a_package_against_the_advisories_naming_it_only() {
+        let ranges = |fix: &str| vec![range(RangeKind::Semver, vec![introduced("0"), fixed(fix)])];
+        let mut withdrawn = advisory(
+            "W-1",
+            vec![entry("crates.io", "demo", ranges("9.0.0"), &[])],
+        );
+        withdrawn.withdrawn = Some(jiff::Timestamp::UNIX_EPOCH);
+        let advisories = vec![
+            advisory(
+                "A-1",
+                vec![entry("crates.io", "demo", ranges("2.0.0"), &[])],
+            ),
+            advisory(
+                "A-2",
+                vec![entry("crates.io", "Demo_X", ranges("2.0.0"), &[])],
+            ),
+            advisory("A-3", vec![entry("npm", "demo", ranges("2.0.0"), &[])]),
+            advisory(
+                "A-4",
+                vec![
+                    entry("crates.io", "demo", ranges("0.5.0"), &[]),
+                    entry("crates.io", "demo", ranges("1.5.0"), &[]),
+                ],
+            ),
+            advisory(
+                "A-5",
+                vec![entry("crates.io", "demo", ranges("not.a.version"), &[])],
+            ),
+            withdrawn,
+        ];
+        let index = AdvisoryIndex::new(&advisories);
+        assert_eq!(index.packages(), 3);
+
+        let assessment = index.assess(&crate_version("1.0.0"));
+        let ids: Vec<&str> = assessment
+            .matches
+            .iter()
+            .map(|m| m.advisory_id.as_str())
+            .collect();
+        assert_eq!(ids, vec!["A-1", "A-4"]);
+        assert_eq!(assessment.problems.len(), 1, "{:?}", assessment.problems);
+
+        let other = PackageVersion::new("crates.io", "demo-x", "1.0.0");
+        let ids: Vec<String> = index
+            .assess(&other)
+            .matches
+            .into_iter()
+            .map(|m| m.advisory_id)
+            .collect();
+        assert_eq!(ids, vec!["A-2".to_owned()]);
     }
 
     fn a_match(id: &str, aliases: &[&str], package: &str, version: &str) -> Match {
