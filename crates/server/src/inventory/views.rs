@@ -15,6 +15,7 @@ use steward_api::resources::{
     HistoryEntry, Host, HostFilter, HostPackage, HostSummary, HostUpdate, IdentityReview,
     PackageFilter, PageRequest, SoftwareFilter, SoftwareSummary, SoftwareVersion,
 };
+use steward_core::inventory::SourceStatus;
 use steward_core::inventory::diff::Change;
 
 use super::api::validate_tags;
@@ -72,7 +73,7 @@ macro_rules! plain_through_refs {
         impl Plain<$t> for &&&$t { fn plain(self) -> $t { ***self } }
     )*};
 }
-plain_through_refs!(u64, Timestamp);
+plain_through_refs!(u64, Timestamp, SourceStatus);
 
 /// A timestamp as the UI shows it: UTC to the minute.
 pub(crate) fn when(at: impl Plain<Timestamp>) -> String {
@@ -266,6 +267,15 @@ pub(crate) fn describe(change: &Change) -> (&'static str, String, String) {
                 format!("{} → {}", show(from), show(to)),
             )
         }
+    }
+}
+
+/// How the UI names a source's outcome.
+pub(crate) fn source_status(status: impl Plain<SourceStatus>) -> &'static str {
+    match status.plain() {
+        SourceStatus::Ok => "read",
+        SourceStatus::Absent => "not present",
+        SourceStatus::Unreadable => "UNREADABLE",
     }
 }
 
