@@ -5,6 +5,8 @@
 //! tests that need a real tool (`dpkg`) skip with a printed message when it is not installed.
 
 mod dpkg_agreement;
+mod version_agreement;
+mod version_sources;
 
 use std::path::PathBuf;
 
