@@ -24,6 +24,8 @@ pub enum Scheme {
     Go,
     /// Maven: `ComparableVersion`'s items, qualifiers and trimming.
     Maven,
+    /// RubyGems: `Gem::Version`, where a letter segment makes a pre-release.
+    RubyGems,
 }
 
 /// A version string that its scheme cannot read.
@@ -55,6 +57,7 @@ impl Scheme {
             "crates.io" | "npm" => Some(Scheme::Semver),
             "Go" => Some(Scheme::Go),
             "Maven" => Some(Scheme::Maven),
+            "RubyGems" => Some(Scheme::RubyGems),
             _ => None,
         }
     }
@@ -68,6 +71,7 @@ impl Scheme {
             Scheme::Semver => semver::compare(a, b),
             Scheme::Go => go::compare(a, b),
             Scheme::Maven => maven::compare(a, b),
+            Scheme::RubyGems => rubygems::compare(a, b),
         }
     }
 }
@@ -77,6 +81,7 @@ mod go;
 mod maven;
 mod pep440;
 mod rpm;
+mod rubygems;
 mod semver;
 
 #[cfg(test)]
@@ -99,6 +104,7 @@ mod tests {
             ("npm", Scheme::Semver),
             ("Go", Scheme::Go),
             ("Maven", Scheme::Maven),
+            ("RubyGems", Scheme::RubyGems),
         ];
         for (ecosystem, scheme) in cases {
             assert_eq!(
