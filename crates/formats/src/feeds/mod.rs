@@ -13,6 +13,7 @@ pub mod alpine_secdb;
 pub mod debian_tracker;
 pub mod eol;
 pub mod kev;
+pub mod mirror;
 pub mod osv;
 
 mod text;
