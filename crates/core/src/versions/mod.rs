@@ -26,6 +26,8 @@ pub enum Scheme {
     Maven,
     /// RubyGems: `Gem::Version`, where a letter segment makes a pre-release.
     RubyGems,
+    /// Alpine packages: apk-tools' numbers, letter, `_` suffixes and `-r` revision.
+    Apk,
 }
 
 /// A version string that its scheme cannot read.
@@ -58,6 +60,7 @@ impl Scheme {
             "Go" => Some(Scheme::Go),
             "Maven" => Some(Scheme::Maven),
             "RubyGems" => Some(Scheme::RubyGems),
+            "Alpine" => Some(Scheme::Apk),
             _ => None,
         }
     }
@@ -72,10 +75,12 @@ impl Scheme {
             Scheme::Go => go::compare(a, b),
             Scheme::Maven => maven::compare(a, b),
             Scheme::RubyGems => rubygems::compare(a, b),
+            Scheme::Apk => apk::compare(a, b),
         }
     }
 }
 
+mod apk;
 mod dpkg;
 mod go;
 mod maven;
@@ -105,6 +110,7 @@ mod tests {
             ("Go", Scheme::Go),
             ("Maven", Scheme::Maven),
             ("RubyGems", Scheme::RubyGems),
+            ("Alpine:v3.20", Scheme::Apk),
         ];
         for (ecosystem, scheme) in cases {
             assert_eq!(

@@ -4,6 +4,7 @@
 //! the repository root. Tests that need it fail with a message saying so when it is absent;
 //! tests that need a real tool (`dpkg`) skip with a printed message when it is not installed.
 
+mod apk_versions;
 mod dpkg_agreement;
 mod version_agreement;
 mod version_sources;
