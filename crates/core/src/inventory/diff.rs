@@ -389,18 +389,18 @@ mod tests {
     #[test]
     fn unknown_ecosystem_or_unreadable_version_is_removed_and_added_not_guessed() {
         let old = [
-            pkg("npm", "left-pad", "", "1.0.0"),
+            pkg("Hackage", "left-pad", "", "1.0.0"),
             pkg("PyPI", "legacy", "", "2004d"),
         ];
         let new = [
-            pkg("npm", "left-pad", "", "1.1.0"),
+            pkg("Hackage", "left-pad", "", "1.1.0"),
             pkg("PyPI", "legacy", "", "2.0"),
         ];
         assert_eq!(
             diff_packages(&old, &new),
             vec![
-                removed("npm", "left-pad", "", "1.0.0"),
-                added("npm", "left-pad", "", "1.1.0"),
+                removed("Hackage", "left-pad", "", "1.0.0"),
+                added("Hackage", "left-pad", "", "1.1.0"),
                 removed("PyPI", "legacy", "", "2004d"),
                 added("PyPI", "legacy", "", "2.0"),
             ]

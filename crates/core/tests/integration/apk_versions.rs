@@ -29,10 +29,11 @@ fn secfix_versions() -> BTreeSet<String> {
         let text = fs::read_to_string(entry).unwrap();
         for line in text.lines() {
             let trimmed = line.trim();
-            if line.starts_with("        ") && !trimmed.starts_with('-') {
-                if let Some(key) = trimmed.strip_suffix(':') {
-                    versions.insert(key.trim_matches(|c| c == '"' || c == '\'').to_owned());
-                }
+            if line.starts_with("        ")
+                && !trimmed.starts_with('-')
+                && let Some(key) = trimmed.strip_suffix(':')
+            {
+                versions.insert(key.trim_matches(|c| c == '"' || c == '\'').to_owned());
             }
         }
     }

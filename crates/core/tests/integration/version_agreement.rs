@@ -137,7 +137,7 @@ fn index_pairs(len: usize, target: usize) -> Vec<(usize, usize)> {
         }
     }
 
-    let mut state: u64 = 0x5EED_0F_57E4A2D;
+    let mut state: u64 = 0x5EED_0F57_E4A2_D00D;
     let mut next = move || {
         state ^= state << 13;
         state ^= state >> 7;

@@ -4,6 +4,11 @@
 //! a given scheme is for the agreement test to decide. Archives are unpacked with the `tar`
 //! command (`--zstd`) into a temporary folder owned by the caller.
 
+#![expect(
+    clippy::unwrap_used,
+    reason = "test helpers fail loudly on broken test setup"
+)]
+
 use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
