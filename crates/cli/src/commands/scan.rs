@@ -1,13 +1,18 @@
-//! `steward scan`: inventory this host and print it.
+//! `steward scan`: inventory this host and print it, or assess a lockfile.
 //!
-//! With `--json` the output is exactly the inventory document the agent submits.
+//! With `--json` the output is exactly the inventory document the agent submits. With
+//! `--lockfile FILE --feeds DIR` it assesses that lockfile against the advisories of a feed
+//! mirror instead (see [`lockfile`]).
 
-use std::path::PathBuf;
+mod lockfile;
+
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::Args;
 use steward_api::agent::InventoryDocument;
+use steward_core::assessment::advisory::Advisory;
 use steward_core::inventory::SourceStatus;
 
 #[derive(Debug, Args)]
@@ -24,9 +29,25 @@ pub struct ScanArgs {
     /// Tags to attach to the inventory.
     #[arg(long = "tag")]
     tags: Vec<String>,
+    /// Assess this lockfile (`Cargo.lock`) instead of inventorying the host.
+    #[arg(long, requires = "feeds")]
+    lockfile: Option<PathBuf>,
+    /// Feed mirror directory to assess against, with no store.
+    #[arg(long, requires = "lockfile")]
+    feeds: Option<PathBuf>,
 }
 
 pub async fn scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
+    if let (Some(lockfile), Some(feeds)) = (args.lockfile.clone(), args.feeds.clone()) {
+        let json = args.json;
+        tokio::task::spawn_blocking(move || {
+            lockfile::run(&lockfile, &feeds, json, load_mirror_advisories)
+        })
+        .await
+        .context("the assessment failed")??;
+        return Ok(ExitCode::SUCCESS);
+    }
+
     let options = steward_agent::CollectOptions {
         state_dir: Some(args.spool.clone()),
         python_paths: args.python_paths.clone(),
@@ -70,4 +91,19 @@ fn print_summary(doc: &InventoryDocument) {
         };
         println!("  {:<14} {status:<10} {}", source.name, source.detail);
     }
+}
+
+/// The advisories of a feed mirror, read by the formats crate's mirror walker. Files that
+/// could not be read are logged (their feed is then not imported, as the walker decides).
+fn load_mirror_advisories(dir: &Path) -> anyhow::Result<Vec<Advisory>> {
+    let mirror = steward_formats::feeds::mirror::load(dir, |_| {})?;
+    for error in &mirror.errors {
+        tracing::warn!(path = %error.path, "feed file not read: {}", error.message);
+    }
+    tracing::debug!(
+        advisories = mirror.advisories.len(),
+        skipped = mirror.skipped,
+        "feed mirror loaded"
+    );
+    Ok(mirror.advisories)
 }
