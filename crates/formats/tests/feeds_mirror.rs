@@ -32,7 +32,8 @@ fn load_all() -> &'static Mirror {
 fn load() -> Mirror {
     let started = Instant::now();
     let mut last = None;
-    let mirror = mirror::load(&test_data(""), |progress| last = Some(progress)).unwrap();
+    let mirror = mirror::load(&test_data(""), |progress| last = Some(progress))
+        .expect("the test data directory is readable");
     let profile = if cfg!(debug_assertions) {
         "debug"
     } else {
