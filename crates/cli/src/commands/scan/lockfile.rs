@@ -337,3 +337,134 @@ fn render_table(report: &Report) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use steward_core::assessment::advisory::{Affected, Event, Range, RangeKind};
+
+    use super::*;
+
+    const LOCK: &str = r#"version = 4
+
+[[package]]
+name = "app"
+version = "0.1.0"
+
+[[package]]
+name = "serde_json"
+version = "1.0.0"
+source = "registry+https://github.com/rust-lang/crates.io-index"
+
+[[package]]
+name = "time"
+version = "0.1.42"
+source = "git+https://example.org/time.git#0123456789abcdef"
+"#;
+
+    fn advisory(id: &str, aliases: &[&str], crate_name: &str, fixed: &str) -> Advisory {
+        Advisory {
+            id: id.to_owned(),
+            aliases: aliases.iter().map(|a| (*a).to_owned()).collect(),
+            summary: format!("summary of {id}"),
+            affected: vec![Affected {
+                ecosystem: "crates.io".to_owned(),
+                name: crate_name.to_owned(),
+                ranges: vec![Range {
+                    kind: RangeKind::Semver,
+                    repo: None,
+                    events: vec![
+                        Event::Introduced("0.0.0-0".to_owned()),
+                        Event::Fixed(fixed.to_owned()),
+                    ],
+                }],
+                ..Affected::default()
+            }],
+            ..Advisory::default()
+        }
+    }
+
+    #[test]
+    fn aliased_advisories_make_one_finding_named_as_the_lockfile_names_the_crate() {
+        let lock = cargo::parse(LOCK).expect("parses");
+        let advisories = vec![
+            advisory("RUSTSEC-2099-0001", &["CVE-2099-1"], "serde-json", "1.0.5"),
+            advisory(
+                "GHSA-aaaa-bbbb-cccc",
+                &["CVE-2099-1"],
+                "serde_json",
+                "1.0.4",
+            ),
+            advisory("RUSTSEC-2099-0002", &[], "time", "0.2.0"),
+        ];
+        let report = assess("Cargo.lock", &lock, &advisories);
+
+        assert_eq!((report.packages, report.advisories), (3, 3));
+        assert_eq!(report.findings.len(), 1);
+        let finding = &report.findings[0];
+        assert_eq!(
+            finding.ids,
+            vec!["GHSA-aaaa-bbbb-cccc", "RUSTSEC-2099-0001"]
+        );
+        assert_eq!(finding.aliases, vec!["CVE-2099-1"]);
+        assert_eq!(finding.package, "serde_json");
+        assert_eq!(finding.version, "1.0.0");
+        assert_eq!(finding.kind, AdvisoryKind::Vulnerability);
+        assert_eq!(finding.fixed, vec!["1.0.4", "1.0.5"]);
+        assert_eq!(
+            finding.range,
+            "GHSA-aaaa-bbbb-cccc: < 1.0.4; RUSTSEC-2099-0001: < 1.0.5"
+        );
+    }
+
+    #[test]
+    fn packages_not_from_crates_io_are_listed_but_not_matched() {
+        let lock = cargo::parse(LOCK).expect("parses");
+        let advisories = vec![advisory("RUSTSEC-2099-0002", &[], "time", "0.2.0")];
+        let report = assess("Cargo.lock", &lock, &advisories);
+
+        assert!(report.findings.is_empty());
+        let unmatched: Vec<(&str, &str)> = report
+            .not_matched
+            .iter()
+            .map(|p| (p.package.as_str(), p.source.as_str()))
+            .collect();
+        assert_eq!(
+            unmatched,
+            vec![
+                ("app", "path"),
+                ("time", "git+https://example.org/time.git#0123456789abcdef")
+            ]
+        );
+    }
+
+    #[test]
+    fn unreadable_versions_are_reported_as_undecided() {
+        let lock = cargo::parse(
+            "[[package]]\nname = \"odd\"\nversion = \"1.0\"\n\
+             source = \"registry+https://github.com/rust-lang/crates.io-index\"\n",
+        )
+        .expect("parses");
+        let report = assess(
+            "Cargo.lock",
+            &lock,
+            &[advisory("RUSTSEC-2099-0003", &[], "odd", "2.0.0")],
+        );
+        assert!(report.findings.is_empty());
+        assert_eq!(report.undecided.len(), 1);
+        assert!(report.undecided[0].reason.contains("RUSTSEC-2099-0003"));
+    }
+
+    #[test]
+    fn the_table_lists_each_finding_and_the_counts() {
+        let lock = cargo::parse(LOCK).expect("parses");
+        let advisories = vec![advisory("RUSTSEC-2099-0001", &[], "serde_json", "1.0.5")];
+        let table = render_table(&assess("Cargo.lock", &lock, &advisories));
+        let expected = "\
+Cargo.lock: 3 packages (2 not from crates.io, not matched), 1 advisories
+PACKAGE     VERSION  KIND           ADVISORY           AFFECTED  FIXED IN
+serde_json  1.0.0    vulnerability  RUSTSEC-2099-0001  < 1.0.5   1.0.5
+1 findings: 1 vulnerabilities, 0 unsound, 0 unmaintained, 0 notices
+";
+        assert_eq!(table, expected);
+    }
+}
