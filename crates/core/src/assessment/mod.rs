@@ -7,4 +7,5 @@
 
 pub mod advisory;
 pub mod ecosystem;
+pub mod lifecycle;
 pub mod matching;
