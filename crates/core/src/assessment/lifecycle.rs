@@ -348,6 +348,17 @@ fn package_rule(package: &InstalledPackage) -> Option<(usize, ProductCycle)> {
     })
 }
 
+/// Every endoflife.date product the mapping tables can name, sorted, each once: the products a
+/// feed sync needs at the least.
+pub fn mapped_products() -> Vec<&'static str> {
+    let os = OS_RULES.iter().map(|rule| rule.product);
+    let packages = PACKAGE_RULES.iter().map(|rule| rule.product);
+    let mut products: Vec<&str> = os.chain(packages).collect();
+    products.sort_unstable();
+    products.dedup();
+    products
+}
+
 /// Every product cycle a host runs: its operating system and the packages the table names,
 /// each cycle once with all its evidence, sorted by product and cycle.
 pub fn observed_cycles(os: &OsRelease, packages: &[InstalledPackage]) -> Vec<ObservedCycle> {
