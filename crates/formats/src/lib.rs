@@ -12,6 +12,7 @@ pub mod lockfile;
 pub mod os_release;
 pub mod python;
 pub mod rpm;
+pub mod sbom;
 
 mod error;
 mod lines;
