@@ -9,3 +9,4 @@ pub mod advisory;
 pub mod ecosystem;
 pub mod lifecycle;
 pub mod matching;
+pub mod priority;
