@@ -7,6 +7,7 @@
 
 pub mod advisory;
 pub mod ecosystem;
+pub mod finding;
 pub mod lifecycle;
 pub mod matching;
 pub mod priority;
