@@ -7,3 +7,5 @@
 //! the same name do not describe it.
 
 pub mod cargo;
+pub mod npm;
+pub mod requirements;

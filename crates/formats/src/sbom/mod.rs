@@ -16,7 +16,7 @@
 mod corpus;
 pub mod cyclonedx;
 mod cyclonedx_xml;
-mod json;
+pub(crate) mod json;
 mod limits;
 pub mod purl;
 pub mod spdx;
