@@ -19,6 +19,8 @@ pub struct FileSettings {
     pub database_url: Option<String>,
     /// Address the server listens on.
     pub listen: Option<String>,
+    /// Mark session cookies `Secure` (browsers reach Steward over HTTPS).
+    pub secure_cookies: Option<bool>,
 }
 
 /// Largest settings file read.

@@ -1,5 +1,6 @@
 //! End-to-end inventory tests: a real server on loopback, real HTTP, a real SQLite store, and
-//! Steward's own agent collecting this machine.
+//! Steward's own agent collecting this machine. API calls carry an administrator's API token;
+//! one test signs in through the pages as a person does.
 
 #![expect(
     clippy::unwrap_used,
@@ -11,13 +12,16 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use serde_json::{Value, json};
-use steward_server::secrets;
-use steward_store::{SqlStore, Store};
+use steward_api::access::Role;
+use steward_server::{Settings, secrets};
+use steward_store::{Actor, NewApiToken, SqlStore, Store};
 use tokio::net::TcpListener;
 
 struct Server {
     url: String,
     store: Arc<dyn Store>,
+    /// An administrator's API token, for the API calls the tests make.
+    token: String,
     _dir: tempfile::TempDir,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
 }
@@ -40,13 +44,15 @@ async fn start_server_on(addr: SocketAddr, dir: tempfile::TempDir) -> Server {
         let shutdown = async move {
             let _ = stopped.await;
         };
-        steward_server::serve(listener, served, shutdown)
+        steward_server::serve(listener, served, Settings::default(), shutdown)
             .await
             .unwrap();
     });
+    let token = api_token(store.as_ref(), Role::Administrator).await;
     Server {
         url,
         store,
+        token,
         _dir: dir,
         stop: Some(stop),
     }
@@ -56,12 +62,32 @@ async fn start_server() -> Server {
     start_server_on("127.0.0.1:0".parse().unwrap(), tempfile::tempdir().unwrap()).await
 }
 
+fn tester() -> Actor {
+    Actor::Cli("test".to_owned())
+}
+
+async fn api_token(store: &dyn Store, role: Role) -> String {
+    let secret = secrets::generate(secrets::API_TOKEN_PREFIX);
+    let token = NewApiToken {
+        name: format!("test-{role}"),
+        role,
+        hash: secrets::hash(&secret),
+        expires_at: None,
+    };
+    let now = jiff::Timestamp::now();
+    store
+        .create_api_token(&token, &tester(), now)
+        .await
+        .unwrap();
+    secret
+}
+
 async fn enrollment_token(server: &Server) -> String {
     let token = secrets::generate(secrets::ENROLLMENT_PREFIX);
     let now = jiff::Timestamp::now();
     server
         .store
-        .create_enrollment_token(&secrets::hash(&token), "test", now)
+        .create_enrollment_token(&secrets::hash(&token), "test", &tester(), now)
         .await
         .unwrap();
     token
@@ -103,6 +129,7 @@ fn machine(hostname: &str, serial: &str, uuid: &str, machine_id: &str, mac: &str
 async fn get_json(server: &Server, path: &str) -> Value {
     let response = http()
         .get(format!("{}{path}", server.url))
+        .bearer_auth(&server.token)
         .send()
         .await
         .unwrap();
@@ -362,7 +389,8 @@ async fn a_revoked_host_credential_is_refused() {
     );
     let (host, credential) = enroll(&server, facts.clone()).await;
     let url = format!("{}/api/v1/hosts/{host}/revoke", server.url);
-    assert_eq!(http().post(url).send().await.unwrap().status(), 200);
+    let revoke = http().post(url).bearer_auth(&server.token).send();
+    assert_eq!(revoke.await.unwrap().status(), 200);
 
     let doc = document("doc-r", &facts, &[]);
     let checkin = json!({"document_id": "doc-r", "collected_at": doc["collected_at"],
@@ -394,7 +422,7 @@ async fn agent_spools_while_the_server_is_down_and_delivers_each_document_once()
     let token = secrets::generate(secrets::ENROLLMENT_PREFIX);
     let now = jiff::Timestamp::now();
     store
-        .create_enrollment_token(&secrets::hash(&token), "spool", now)
+        .create_enrollment_token(&secrets::hash(&token), "spool", &tester(), now)
         .await
         .unwrap();
     drop(store);
@@ -460,6 +488,7 @@ async fn values_from_agents_are_escaped_in_pages() {
     for path in ["/hosts".to_owned(), format!("/hosts/{host}")] {
         let response = http()
             .get(format!("{}{path}", server.url))
+            .bearer_auth(&server.token)
             .send()
             .await
             .unwrap();
@@ -479,6 +508,7 @@ async fn api_errors_use_one_envelope_and_openapi_is_served() {
     let server = start_server().await;
     let response = http()
         .get(format!("{}/api/v1/hosts/4242", server.url))
+        .bearer_auth(&server.token)
         .send()
         .await
         .unwrap();
@@ -513,4 +543,161 @@ async fn api_errors_use_one_envelope_and_openapi_is_served() {
             .unwrap()
             .contains("steward_http_requests_total")
     );
+}
+
+/// A client that keeps cookies and does not follow redirects, like a browser whose every
+/// step the test checks.
+fn browser() -> reqwest::Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+fn csrf_of(html: &str) -> String {
+    let marker = "name=\"csrf\" value=\"";
+    let start = html.find(marker).expect("a form with a CSRF token") + marker.len();
+    html[start..].split('"').next().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn the_first_administrator_signs_in_chooses_a_password_and_signs_out() {
+    let server = start_server().await;
+    let password = steward_server::access::ensure_first_admin(server.store.as_ref(), &tester())
+        .await
+        .unwrap()
+        .expect("no user existed, so admin is created");
+    let url = &server.url;
+    let browser = browser();
+
+    let page = browser.get(format!("{url}/hosts")).send().await.unwrap();
+    assert_eq!(page.status(), 303);
+    assert_eq!(page.headers()["location"], "/login?next=%2Fhosts");
+    let api = http()
+        .get(format!("{url}/api/v1/hosts"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(api.status(), 401);
+    let body: Value = api.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "unauthorized");
+
+    let wrong = [
+        ("name", "admin"),
+        ("password", "not it"),
+        ("next", "/hosts"),
+    ];
+    let refused = browser
+        .post(format!("{url}/login"))
+        .form(&wrong)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 401);
+    assert!(
+        refused
+            .text()
+            .await
+            .unwrap()
+            .contains("Wrong name or password.")
+    );
+
+    let right = [
+        ("name", "admin"),
+        ("password", password.as_str()),
+        ("next", "/hosts"),
+    ];
+    let signed_in = browser
+        .post(format!("{url}/login"))
+        .form(&right)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(signed_in.status(), 303);
+    assert_eq!(
+        signed_in.headers()["location"],
+        "/account",
+        "one-time password"
+    );
+    let cookie = signed_in.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    for attribute in ["HttpOnly", "SameSite=Strict", "Path=/"] {
+        assert!(
+            cookie.contains(attribute),
+            "{attribute} missing from {cookie}"
+        );
+    }
+    assert!(!cookie.contains("Secure"), "plain http: {cookie}");
+    let held = browser.get(format!("{url}/hosts")).send().await.unwrap();
+    assert_eq!(held.headers()["location"], "/account");
+
+    let account = browser.get(format!("{url}/account")).send().await.unwrap();
+    let csrf = csrf_of(&account.text().await.unwrap());
+    let change = [
+        ("csrf", csrf.as_str()),
+        ("current", password.as_str()),
+        ("new", "a long passphrase of mine"),
+        ("confirm", "a long passphrase of mine"),
+    ];
+    let without_csrf = &change[1..];
+    let forged = browser
+        .post(format!("{url}/account/password"))
+        .form(without_csrf)
+        .send();
+    assert_eq!(forged.await.unwrap().status(), 403);
+    let changed = browser
+        .post(format!("{url}/account/password"))
+        .form(&change)
+        .send();
+    assert_eq!(changed.await.unwrap().status(), 303);
+
+    let hosts = browser.get(format!("{url}/hosts")).send().await.unwrap();
+    assert_eq!(hosts.status(), 200);
+    let html = hosts.text().await.unwrap();
+    assert!(html.contains("Sign out"));
+    let out = [("csrf", csrf_of(&html))];
+    let signed_out = browser
+        .post(format!("{url}/logout"))
+        .form(&out)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(signed_out.headers()["location"], "/login");
+    let after = browser.get(format!("{url}/hosts")).send().await.unwrap();
+    assert_eq!(after.status(), 303);
+
+    let audit = get_json(&server, "/api/v1/audit").await;
+    let actions: Vec<&str> = audit["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(actions[0], "user.password.change");
+    assert_eq!(audit["items"][0]["actor"], "user:admin");
+}
+
+#[tokio::test]
+async fn sign_in_is_refused_after_five_failures_for_a_name() {
+    let server = start_server().await;
+    let url = &server.url;
+    let browser = browser();
+    let wrong = [("name", "admin"), ("password", "guess")];
+    for _ in 0..5 {
+        let attempt = browser.post(format!("{url}/login")).form(&wrong).send();
+        assert_eq!(attempt.await.unwrap().status(), 401);
+    }
+    let refused = browser
+        .post(format!("{url}/login"))
+        .form(&wrong)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 429);
+    let html = refused.text().await.unwrap();
+    assert!(html.contains("Too many failed sign-ins"), "{html}");
 }

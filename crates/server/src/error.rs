@@ -17,6 +17,9 @@ pub enum AppError {
     /// No credentials, or credentials that are unknown or revoked.
     #[error("{0}")]
     Unauthorized(String),
+    /// The caller's role may not do this, or a form's CSRF token is wrong.
+    #[error("{0}")]
+    Forbidden(String),
     /// The resource does not exist.
     #[error("{0}")]
     NotFound(String),
@@ -33,6 +36,8 @@ impl AppError {
         match self {
             AppError::Invalid(_) => (StatusCode::BAD_REQUEST, "invalid_request"),
             AppError::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "unauthorized"),
+            AppError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
+            AppError::Store(StoreError::Conflict(_)) => (StatusCode::CONFLICT, "conflict"),
             AppError::NotFound(_) | AppError::Store(StoreError::UnknownHost(_)) => {
                 (StatusCode::NOT_FOUND, "not_found")
             }

@@ -3,8 +3,13 @@
 //!
 //! The server keeps no state outside the store, so several processes can share one database.
 //! Modules follow the process steps: `inventory` takes agents' documents and shows hosts and
-//! software; `ops` serves health and metrics and writes the access log.
+//! software; `access` holds users, sessions, tokens and the table of who may call which route;
+//! `compliance` shows the audit log; `ops` serves health and metrics and writes the access log.
+//! Every route is declared with its access rule and passes the access guard.
 
+pub mod access;
+mod chrome;
+pub mod compliance;
 mod error;
 pub mod inventory;
 mod openapi;
@@ -12,25 +17,44 @@ mod ops;
 pub mod secrets;
 mod state;
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::Router;
 use steward_store::Store;
 use tokio::net::TcpListener;
 
+pub use access::RouteRule;
+use access::table::Routes;
 pub use error::AppError;
 pub use openapi::openapi;
-pub use state::AppState;
+pub use state::{AppState, Settings};
 
-/// Builds the whole application: every route with its middleware.
-pub fn app(store: Arc<dyn Store>) -> Router {
-    let state = AppState::new(store);
-    Router::new()
+/// Every route with its access rule, before state and middleware.
+fn routes() -> Routes {
+    Routes::new()
         .merge(inventory::agent::routes())
         .merge(inventory::api::routes())
         .merge(inventory::views::routes())
+        .merge(access::sessions::routes())
+        .merge(access::api::routes())
+        .merge(compliance::routes())
         .merge(openapi::routes())
         .merge(ops::routes())
+}
+
+/// The access rule of every route the application serves.
+pub fn route_rules() -> Vec<RouteRule> {
+    routes().into_parts().1
+}
+
+/// Builds the whole application: every route behind the access guard, with the access log.
+pub fn app(store: Arc<dyn Store>, settings: Settings) -> Router {
+    let (router, rules) = routes().into_parts();
+    let state = AppState::new(store, settings, rules);
+    let guard = axum::middleware::from_fn_with_state(state.clone(), access::guard::guard);
+    router
+        .route_layer(guard)
         .layer(axum::middleware::from_fn(ops::access_log))
         .with_state(state)
 }
@@ -39,9 +63,11 @@ pub fn app(store: Arc<dyn Store>) -> Router {
 pub async fn serve(
     listener: TcpListener,
     store: Arc<dyn Store>,
+    settings: Settings,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, app(store))
+    let app = app(store, settings).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await
 }

@@ -1,11 +1,16 @@
-//! The OpenAPI document of the REST API, served at `/api/v1/openapi.json`.
+//! The OpenAPI document of the REST API, served at `/api/v1/openapi.json`, with the API token
+//! and session security schemes.
 
-use axum::routing::get;
-use axum::{Json, Router};
-use utoipa::OpenApi;
+use axum::Json;
+use utoipa::openapi::security::{
+    ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme,
+};
+use utoipa::{Modify, OpenApi};
 
-use crate::AppState;
+use crate::access::guard::SESSION_COOKIE;
+use crate::access::table::{Access, Routes};
 use crate::inventory::api;
+use crate::{access, compliance};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -14,8 +19,19 @@ use crate::inventory::api;
         api::list_hosts, api::get_host, api::host_packages, api::host_updates, api::host_history,
         api::set_tags, api::revoke_host, api::list_software, api::software_versions,
         api::list_reviews, api::resolve_review,
+        access::api::me, access::api::list_users, access::api::create_user,
+        access::api::update_user, access::api::reset_password, access::api::list_tokens,
+        access::api::create_token, access::api::revoke_token,
+        access::api::list_enrollment_tokens, access::api::create_enrollment_token,
+        access::api::revoke_enrollment_token,
+        compliance::list_audit, compliance::verify_audit,
     ),
-    tags((name = "inventory", description = "Hosts, packages, updates, history and software"))
+    modifiers(&Security),
+    tags(
+        (name = "inventory", description = "Hosts, packages, updates, history and software"),
+        (name = "access", description = "The caller, users, API tokens and enrollment tokens"),
+        (name = "compliance", description = "The hash-chained audit log"),
+    )
 )]
 struct ApiDoc;
 
@@ -24,6 +40,35 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     ApiDoc::openapi()
 }
 
-pub(crate) fn routes() -> Router<AppState> {
-    Router::new().route("/api/v1/openapi.json", get(|| async { Json(openapi()) }))
+pub(crate) fn routes() -> Routes {
+    Routes::new().get("/api/v1/openapi.json", Access::Public, || async {
+        Json(openapi())
+    })
+}
+
+/// Declares the bearer scheme (API tokens) and the session cookie, and requires one of them
+/// everywhere except on the endpoints that anyone may call.
+struct Security;
+
+impl Modify for Security {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        let bearer = HttpBuilder::new()
+            .scheme(HttpAuthScheme::Bearer)
+            .bearer_format("stw_api_…")
+            .description(Some(
+                "An API token from `steward token create` or POST /api/v1/tokens",
+            ))
+            .build();
+        components.add_security_scheme("api_token", SecurityScheme::Http(bearer));
+        let cookie = ApiKey::Cookie(ApiKeyValue::with_description(
+            SESSION_COOKIE,
+            "The web UI's session; changing requests also need the X-CSRF-Token header",
+        ));
+        components.add_security_scheme("session", SecurityScheme::ApiKey(cookie));
+        openapi.security = Some(vec![
+            SecurityRequirement::new("api_token", Vec::<String>::new()),
+            SecurityRequirement::new("session", Vec::<String>::new()),
+        ]);
+    }
 }

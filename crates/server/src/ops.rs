@@ -6,21 +6,23 @@
 use std::sync::OnceLock;
 use std::time::Instant;
 
+use axum::Json;
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::{HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::{Json, Router};
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 use serde_json::json;
 
 use crate::AppState;
+use crate::access::table::{Access, Routes};
 
-pub(crate) fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/healthz", get(health))
-        .route("/metrics", get(metrics_page))
+pub(crate) fn routes() -> Routes {
+    Routes::new().get("/healthz", Access::Public, health).get(
+        "/metrics",
+        Access::Public,
+        metrics_page,
+    )
 }
 
 /// The process-wide metrics recorder, installed on first use.

@@ -1,8 +1,10 @@
-//! Secrets the server hands out: enrollment tokens and per-host agent credentials.
+//! Secrets the server hands out: enrollment tokens, per-host agent credentials, API tokens and
+//! session cookies.
 //!
 //! A secret is 32 random bytes shown once, with a prefix that says what it is; only its
-//! SHA-256 is stored, so a copy of the database cannot be used to impersonate an agent.
-//! (A slow hash is not needed: the secrets are random, not chosen by people.)
+//! SHA-256 is stored, so a copy of the database cannot be used to impersonate an agent, an API
+//! token or a session. (A slow hash is not needed: the secrets are random, not chosen by
+//! people.)
 
 use rand::RngCore;
 use sha2::{Digest, Sha256};
@@ -11,6 +13,10 @@ use sha2::{Digest, Sha256};
 pub const ENROLLMENT_PREFIX: &str = "stw_enroll_";
 /// Prefix of per-host agent credentials.
 pub const AGENT_PREFIX: &str = "stw_agent_";
+/// Prefix of API tokens.
+pub const API_TOKEN_PREFIX: &str = "stw_api_";
+/// Prefix of session cookies.
+pub const SESSION_PREFIX: &str = "stw_session_";
 
 /// A new random secret with a prefix.
 pub fn generate(prefix: &str) -> String {

@@ -26,6 +26,9 @@ pub enum StoreError {
     /// A page cursor that this store did not hand out.
     #[error("invalid page cursor {0:?}: pass back the next_cursor of the previous page")]
     InvalidCursor(String),
+    /// The change conflicts with what is stored, e.g. a name that is taken.
+    #[error("{0}")]
+    Conflict(String),
     /// A database URL Steward cannot use.
     #[error("unsupported database URL {0:?}: use sqlite://PATH or postgres://…")]
     UnsupportedUrl(String),

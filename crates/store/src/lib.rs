@@ -5,15 +5,22 @@
 //! backend kept parallel. Times are stored as Unix seconds, JSON as text. [`SqlStore`] is the
 //! implementation: [`SqlStore::open_data_dir`] for the embedded SQLite default,
 //! [`SqlStore::connect`] for a `sqlite://` or `postgres://` URL. Inside it, the modules follow
-//! the process: agents, identity, inventory, hosts, software.
+//! the process: agents, identity, inventory, hosts, software, access (users, sessions, API
+//! tokens) and compliance (the audit log).
 //!
 //! Invariants: a distinct (ecosystem, name, version, architecture) is stored once and hosts
-//! point at it; applying an inventory writes only what changed, in one transaction.
+//! point at it; applying an inventory writes only what changed, in one transaction. Every
+//! method that makes a change on behalf of a person or a token takes the [`Actor`] and appends
+//! its audit entry in the same transaction as the change, so the log never misses a committed
+//! change nor records one that was rolled back. Inventory submissions are not audited: they
+//! are the host's history.
 
 use std::collections::BTreeMap;
 
 use async_trait::async_trait;
 use jiff::Timestamp;
+use steward_api::access::{ApiToken, Role, User};
+use steward_api::compliance::{AuditEntry, AuditVerification};
 use steward_api::resources::{
     HistoryEntry, Host, HostFilter, HostPackage, HostSummary, HostUpdate, IdentityReview,
     PackageFilter, Page, PageRequest, SoftwareFilter, SoftwareSummary, SoftwareVersion,
@@ -21,9 +28,11 @@ use steward_api::resources::{
 use steward_core::inventory::identity::{HostIdentifiers, KnownHost};
 use steward_core::inventory::{HostFacts, InstalledPackage, PendingUpdate, Section, SourceReport};
 
+mod audit;
 mod error;
 mod sql;
 
+pub use audit::{GENESIS_HASH, entry_hash};
 pub use error::StoreError;
 pub use sql::SqlStore;
 
@@ -80,16 +89,115 @@ pub struct EnrollmentToken {
     pub revoked_at: Option<Timestamp>,
 }
 
+/// Who makes a change, as the audit log records it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Actor {
+    /// A signed-in user, by name.
+    User(String),
+    /// An API token, by name.
+    Token(String),
+    /// The command line on the server's machine, by operating-system user.
+    Cli(String),
+}
+
+impl Actor {
+    /// `user:NAME`, `token:NAME` or `cli:OS-USER`.
+    pub fn label(&self) -> String {
+        match self {
+            Actor::User(name) => format!("user:{name}"),
+            Actor::Token(name) => format!("token:{name}"),
+            Actor::Cli(name) => format!("cli:{name}"),
+        }
+    }
+}
+
+/// A user as stored, with the hash of their password.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserRecord {
+    /// The user.
+    pub user: User,
+    /// Argon2id hash in PHC form.
+    pub password_hash: String,
+}
+
+/// A user to create.
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    /// Sign-in name.
+    pub name: String,
+    /// Role.
+    pub role: Role,
+    /// Argon2id hash of the one-time password, in PHC form.
+    pub password_hash: String,
+}
+
+/// A session to create; the session's secret is known only to the browser.
+#[derive(Debug, Clone)]
+pub struct NewSession {
+    /// SHA-256 of the session cookie's value.
+    pub id_hash: String,
+    /// The signed-in user.
+    pub user_id: i64,
+    /// The token forms of this session carry.
+    pub csrf_token: String,
+    /// Start of the session.
+    pub created_at: Timestamp,
+    /// The session ends at this time whatever happens.
+    pub expires_at: Timestamp,
+}
+
+/// A live session and its user.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionRecord {
+    /// The signed-in user.
+    pub user: User,
+    /// The token forms of this session carry.
+    pub csrf_token: String,
+    /// Last request made with the session (to the minute).
+    pub last_seen_at: Timestamp,
+    /// The session ends at this time whatever happens.
+    pub expires_at: Timestamp,
+}
+
+/// Recent failed sign-ins, oldest first, for throttling.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LoginFailures {
+    /// Failures for the user name.
+    pub by_name: Vec<Timestamp>,
+    /// Failures from the client address.
+    pub by_address: Vec<Timestamp>,
+}
+
+/// An API token to create.
+#[derive(Debug, Clone)]
+pub struct NewApiToken {
+    /// Name.
+    pub name: String,
+    /// Role it acts with.
+    pub role: Role,
+    /// SHA-256 of the secret.
+    pub hash: String,
+    /// Expiry, if any.
+    pub expires_at: Option<Timestamp>,
+}
+
 /// Steward's storage. Every method is one transaction; implementations are safe to share
 /// between tasks and between server processes on one database.
 #[async_trait]
 pub trait Store: Send + Sync {
     /// Creates an enrollment token from the hash of its secret.
-    async fn create_enrollment_token(&self, hash: &str, note: &str, now: Timestamp) -> Result<i64>;
+    async fn create_enrollment_token(
+        &self,
+        hash: &str,
+        note: &str,
+        actor: &Actor,
+        now: Timestamp,
+    ) -> Result<EnrollmentToken>;
     /// Finds an enrollment token that has not been revoked, by the hash of its secret.
     async fn active_enrollment_token(&self, hash: &str) -> Result<Option<EnrollmentToken>>;
     /// Revokes an enrollment token; true when one was revoked.
-    async fn revoke_enrollment_token(&self, id: i64, now: Timestamp) -> Result<bool>;
+    async fn revoke_enrollment_token(&self, id: i64, actor: &Actor, now: Timestamp)
+    -> Result<bool>;
     /// Lists enrollment tokens, newest first.
     async fn list_enrollment_tokens(&self) -> Result<Vec<EnrollmentToken>>;
 
@@ -99,7 +207,12 @@ pub trait Store: Send + Sync {
     /// The host a credential belongs to, unless it or its host was revoked.
     async fn host_for_credential(&self, hash: &str, now: Timestamp) -> Result<Option<i64>>;
     /// Revokes every credential of one host; returns how many were revoked.
-    async fn revoke_agent_credentials(&self, host_id: i64, now: Timestamp) -> Result<u64>;
+    async fn revoke_agent_credentials(
+        &self,
+        host_id: i64,
+        actor: &Actor,
+        now: Timestamp,
+    ) -> Result<u64>;
 
     /// Known hosts that share at least one identifier with `ids`.
     async fn identity_candidates(&self, ids: &HostIdentifiers) -> Result<Vec<KnownHost>>;
@@ -122,7 +235,13 @@ pub trait Store: Send + Sync {
     async fn open_identity_reviews(&self) -> Result<Vec<IdentityReview>>;
     /// Closes a review: `merge` folds the review's host into the candidate (history,
     /// credentials and the latest inventory move over); otherwise both stay separate.
-    async fn resolve_identity_review(&self, id: i64, merge: bool, now: Timestamp) -> Result<bool>;
+    async fn resolve_identity_review(
+        &self,
+        id: i64,
+        merge: bool,
+        actor: &Actor,
+        now: Timestamp,
+    ) -> Result<bool>;
 
     /// The stored digest of each section of a host's inventory.
     async fn section_digests(&self, host_id: i64) -> Result<BTreeMap<Section, String>>;
@@ -159,7 +278,13 @@ pub trait Store: Send + Sync {
     /// A host's history, newest first.
     async fn host_history(&self, id: i64, page: &PageRequest) -> Result<Page<HistoryEntry>>;
     /// Replaces a host's manual tags; false when there is no such host.
-    async fn set_manual_tags(&self, id: i64, tags: &[String], now: Timestamp) -> Result<bool>;
+    async fn set_manual_tags(
+        &self,
+        id: i64,
+        tags: &[String],
+        actor: &Actor,
+        now: Timestamp,
+    ) -> Result<bool>;
     /// Distinct operating systems (`id`, `version_id`, host count), for filters.
     async fn os_facets(&self) -> Result<Vec<(String, String, i64)>>;
     /// Distinct tags with host counts, for filters.
@@ -174,6 +299,90 @@ pub trait Store: Send + Sync {
     /// Every version of one package in one ecosystem and the hosts that run it, highest
     /// version first by the ecosystem's rules.
     async fn software_versions(&self, ecosystem: &str, name: &str) -> Result<Vec<SoftwareVersion>>;
+
+    /// Number of users, to know whether the first administrator must be created.
+    async fn user_count(&self) -> Result<i64>;
+    /// Creates a user; [`StoreError::Conflict`] when the name is taken.
+    async fn create_user(&self, user: &NewUser, actor: &Actor, now: Timestamp) -> Result<User>;
+    /// Every user, by name.
+    async fn users(&self) -> Result<Vec<User>>;
+    /// A user by id.
+    async fn user(&self, id: i64) -> Result<Option<User>>;
+    /// A user and their password hash, by sign-in name.
+    async fn user_by_name(&self, name: &str) -> Result<Option<UserRecord>>;
+    /// Replaces a user's password hash and ends their sessions (all of them, or all but the
+    /// one whose hash is `keep_session`); false when there is no such user.
+    async fn set_password(
+        &self,
+        user_id: i64,
+        password_hash: &str,
+        must_change: bool,
+        keep_session: Option<&str>,
+        actor: &Actor,
+        now: Timestamp,
+    ) -> Result<bool>;
+    /// Changes a user's role or disables them (which ends their sessions); `None` when there
+    /// is no such user.
+    async fn update_user(
+        &self,
+        id: i64,
+        role: Option<Role>,
+        disabled: Option<bool>,
+        actor: &Actor,
+        now: Timestamp,
+    ) -> Result<Option<User>>;
+
+    /// Starts a session.
+    async fn create_session(&self, session: &NewSession) -> Result<()>;
+    /// The live session with this hash (not expired, idle for less than `idle_since`, user
+    /// not disabled), noting that it was used.
+    async fn session(
+        &self,
+        id_hash: &str,
+        idle_since: Timestamp,
+        now: Timestamp,
+    ) -> Result<Option<SessionRecord>>;
+    /// Ends a session.
+    async fn delete_session(&self, id_hash: &str) -> Result<()>;
+
+    /// Records a failed sign-in and forgets failures older than `forget_before`.
+    async fn record_login_failure(
+        &self,
+        name: &str,
+        address: &str,
+        now: Timestamp,
+        forget_before: Timestamp,
+    ) -> Result<()>;
+    /// Failed sign-ins since `since` for this name and from this address.
+    async fn login_failures(
+        &self,
+        name: &str,
+        address: &str,
+        since: Timestamp,
+    ) -> Result<LoginFailures>;
+    /// Forgets a user name's failed sign-ins, after a successful one.
+    async fn clear_login_failures(&self, name: &str) -> Result<()>;
+
+    /// Creates an API token.
+    async fn create_api_token(
+        &self,
+        token: &NewApiToken,
+        actor: &Actor,
+        now: Timestamp,
+    ) -> Result<ApiToken>;
+    /// Every API token, newest first.
+    async fn api_tokens(&self) -> Result<Vec<ApiToken>>;
+    /// The live (unrevoked, unexpired) API token with this hash, noting that it was used.
+    async fn api_token_by_hash(&self, hash: &str, now: Timestamp) -> Result<Option<ApiToken>>;
+    /// Revokes an API token; false when it does not exist or was already revoked.
+    async fn revoke_api_token(&self, id: i64, actor: &Actor, now: Timestamp) -> Result<bool>;
+
+    /// The audit log, newest first.
+    async fn audit_entries(&self, page: &PageRequest) -> Result<Page<AuditEntry>>;
+    /// Every audit entry from `after_id` on, oldest first, at most `limit`.
+    async fn audit_entries_after(&self, after_id: i64, limit: u32) -> Result<Vec<AuditEntry>>;
+    /// Walks the audit log's hash chain and reports the first entry that does not match.
+    async fn verify_audit(&self) -> Result<AuditVerification>;
 
     /// Number of hosts, for metrics.
     async fn host_count(&self) -> Result<i64>;

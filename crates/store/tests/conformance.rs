@@ -11,13 +11,17 @@ use std::future::Future;
 
 use jiff::Timestamp;
 use sqlx::Row;
+use steward_api::access::Role;
 use steward_api::resources::{HostFilter, PackageFilter, PageRequest, SoftwareFilter};
 use steward_core::inventory::diff::Change;
 use steward_core::inventory::identity::{HostIdentifiers, KnownHost};
 use steward_core::inventory::{
     HostFacts, InstalledPackage, NetworkInterface, OsRelease, PackageSource, PendingUpdate, Section,
 };
-use steward_store::{FactsSection, InventoryUpdate, SqlStore, Store};
+use steward_store::{
+    Actor, FactsSection, InventoryUpdate, NewApiToken, NewSession, NewUser, SqlStore, Store,
+    StoreError,
+};
 
 /// One database a case runs on.
 struct TestDb {
@@ -158,9 +162,21 @@ conformance!(
     merging_a_review_folds_the_host_into_its_candidate,
     keeping_a_review_separate_leaves_both_hosts,
     the_same_document_applied_concurrently_counts_once,
+    changes_are_audited_in_a_chain_that_verifies,
+    an_audit_entry_edited_in_the_database_is_named_by_verify,
+    a_deleted_audit_entry_is_named_by_verify,
+    concurrent_appends_from_two_stores_keep_one_chain,
+    users_sign_in_through_sessions_that_end,
+    disabling_a_user_ends_their_sessions,
+    login_failures_are_counted_per_name_and_address,
+    api_tokens_work_until_revoked_or_expired,
 );
 
 // Fixtures.
+
+fn admin() -> Actor {
+    Actor::User("alice".to_owned())
+}
 
 fn at(hours: i64) -> Timestamp {
     Timestamp::from_second(1_750_000_000 + hours * 3600).expect("valid time")
@@ -289,13 +305,15 @@ fn upgraded(name: &str, from: &str, to: &str) -> Change {
 async fn enrollment_tokens_are_found_listed_and_revoked(db: &TestDb) {
     let store = db.store();
     let first = store
-        .create_enrollment_token("hash-1", "lab", at(0))
+        .create_enrollment_token("hash-1", "lab", &admin(), at(0))
         .await
-        .unwrap();
+        .unwrap()
+        .id;
     let second = store
-        .create_enrollment_token("hash-2", "office", at(1))
+        .create_enrollment_token("hash-2", "office", &admin(), at(1))
         .await
-        .unwrap();
+        .unwrap()
+        .id;
 
     let found = store
         .active_enrollment_token("hash-1")
@@ -316,8 +334,18 @@ async fn enrollment_tokens_are_found_listed_and_revoked(db: &TestDb) {
         .collect();
     assert_eq!(listed, vec![second, first]);
 
-    assert!(store.revoke_enrollment_token(first, at(2)).await.unwrap());
-    assert!(!store.revoke_enrollment_token(first, at(3)).await.unwrap());
+    assert!(
+        store
+            .revoke_enrollment_token(first, &admin(), at(2))
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .revoke_enrollment_token(first, &admin(), at(3))
+            .await
+            .unwrap()
+    );
     assert_eq!(store.active_enrollment_token("hash-1").await.unwrap(), None);
     let revoked = store.list_enrollment_tokens().await.unwrap();
     assert_eq!(revoked[1].revoked_at, Some(at(2)));
@@ -344,11 +372,17 @@ async fn agent_credentials_name_their_host_until_revoked(db: &TestDb) {
         None
     );
     assert_eq!(
-        store.revoke_agent_credentials(host, at(2)).await.unwrap(),
+        store
+            .revoke_agent_credentials(host, &admin(), at(2))
+            .await
+            .unwrap(),
         2
     );
     assert_eq!(
-        store.revoke_agent_credentials(host, at(3)).await.unwrap(),
+        store
+            .revoke_agent_credentials(host, &admin(), at(3))
+            .await
+            .unwrap(),
         0
     );
     assert_eq!(
@@ -713,16 +747,21 @@ async fn manual_and_agent_tags_are_listed_and_filtered(db: &TestDb) {
         .await
         .unwrap();
     let tags = ["prod".to_owned(), "dmz".to_owned(), "prod".to_owned()];
-    assert!(store.set_manual_tags(web, &tags, at(1)).await.unwrap());
     assert!(
         store
-            .set_manual_tags(db_host, &["prod".to_owned()], at(1))
+            .set_manual_tags(web, &tags, &admin(), at(1))
+            .await
+            .unwrap()
+    );
+    assert!(
+        store
+            .set_manual_tags(db_host, &["prod".to_owned()], &admin(), at(1))
             .await
             .unwrap()
     );
     assert!(
         !store
-            .set_manual_tags(9999, &["x".to_owned()], at(1))
+            .set_manual_tags(9999, &["x".to_owned()], &admin(), at(1))
             .await
             .unwrap()
     );
@@ -752,7 +791,10 @@ async fn manual_and_agent_tags_are_listed_and_filtered(db: &TestDb) {
         page.items.iter().map(|h| h.id).collect::<Vec<_>>(),
         vec![web]
     );
-    store.set_manual_tags(web, &[], at(2)).await.unwrap();
+    store
+        .set_manual_tags(web, &[], &admin(), at(2))
+        .await
+        .unwrap();
     assert_eq!(
         store.host(web).await.unwrap().expect("host").summary.tags,
         ["prod", "web"]
@@ -926,7 +968,7 @@ async fn merging_a_review_folds_the_host_into_its_candidate(db: &TestDb) {
         .await
         .unwrap();
     store
-        .set_manual_tags(old, &["prod".to_owned()], at(2))
+        .set_manual_tags(old, &["prod".to_owned()], &admin(), at(2))
         .await
         .unwrap();
     let new = new_host(store, "web-01", ("debian", "12"), at(3)).await;
@@ -952,13 +994,13 @@ async fn merging_a_review_folds_the_host_into_its_candidate(db: &TestDb) {
     );
     assert!(
         store
-            .resolve_identity_review(review, true, at(5))
+            .resolve_identity_review(review, true, &admin(), at(5))
             .await
             .unwrap()
     );
     assert!(
         !store
-            .resolve_identity_review(review, true, at(6))
+            .resolve_identity_review(review, true, &admin(), at(6))
             .await
             .unwrap()
     );
@@ -997,7 +1039,7 @@ async fn keeping_a_review_separate_leaves_both_hosts(db: &TestDb) {
 
     assert!(
         store
-            .resolve_identity_review(review, false, at(2))
+            .resolve_identity_review(review, false, &admin(), at(2))
             .await
             .unwrap()
     );
@@ -1007,7 +1049,7 @@ async fn keeping_a_review_separate_leaves_both_hosts(db: &TestDb) {
     assert!(store.host(b).await.unwrap().is_some());
     assert!(
         !store
-            .resolve_identity_review(review, true, at(3))
+            .resolve_identity_review(review, true, &admin(), at(3))
             .await
             .unwrap()
     );
@@ -1046,4 +1088,430 @@ async fn the_same_document_applied_concurrently_counts_once(db: &TestDb) {
     assert_eq!(db.count("host_events").await, 200);
     assert_eq!(db.count("host_packages").await, 200);
     other.close().await;
+}
+
+// Access and compliance.
+
+fn new_user(name: &str, role: Role) -> NewUser {
+    NewUser {
+        name: name.to_owned(),
+        role,
+        password_hash: format!("$argon2id$fake${name}"),
+    }
+}
+
+/// Runs SQL straight on the database, as someone with database access could.
+async fn raw_sql(db: &TestDb, statements: &[&str]) {
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::AnyPool::connect(&db.url).await.expect("connect");
+    for statement in statements {
+        sqlx::query(sqlx::AssertSqlSafe(statement.to_string()))
+            .execute(&pool)
+            .await
+            .unwrap_or_else(|e| panic!("{statement}: {e}"));
+    }
+    pool.close().await;
+}
+
+/// Makes four audited changes: a user, two tag changes and an enrollment token.
+async fn four_audited_changes(store: &dyn Store) -> i64 {
+    let host = new_host(store, "web-01", ("debian", "12"), at(0)).await;
+    store
+        .create_user(&new_user("bob", Role::Operator), &admin(), at(1))
+        .await
+        .unwrap();
+    let tags = ["prod".to_owned()];
+    store
+        .set_manual_tags(host, &tags, &Actor::User("bob".into()), at(2))
+        .await
+        .unwrap();
+    store
+        .set_manual_tags(host, &[], &Actor::Token("ci".into()), at(3))
+        .await
+        .unwrap();
+    store
+        .create_enrollment_token("hash-e", "lab", &Actor::Cli("root".into()), at(4))
+        .await
+        .unwrap();
+    host
+}
+
+async fn changes_are_audited_in_a_chain_that_verifies(db: &TestDb) {
+    let store = db.store();
+    assert_eq!(store.verify_audit().await.unwrap().entries, 0);
+    let host = four_audited_changes(store).await;
+    // Inventory is not audited: it is the host's history.
+    store
+        .apply_inventory(host, &packages_update("d1", vec![pkg("curl", "1")]), at(5))
+        .await
+        .unwrap();
+
+    let verdict = store.verify_audit().await.unwrap();
+    assert_eq!((verdict.entries, verdict.broken), (4, None));
+    let page = store.audit_entries(&PageRequest::default()).await.unwrap();
+    let actions: Vec<(&str, &str, &str)> = page
+        .items
+        .iter()
+        .map(|e| (e.actor.as_str(), e.action.as_str(), e.target.as_str()))
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            ("cli:root", "enrollment_token.create", "enrollment_token:1"),
+            ("token:ci", "host.tags.set", &*format!("host:{host}")),
+            ("user:bob", "host.tags.set", &*format!("host:{host}")),
+            ("user:alice", "user.create", "user:1"),
+        ]
+    );
+    let untagging = &page.items[1];
+    assert_eq!(
+        untagging.before,
+        Some(serde_json::json!({"manual_tags": ["prod"]}))
+    );
+    assert_eq!(
+        untagging.after,
+        Some(serde_json::json!({"manual_tags": []}))
+    );
+    assert_eq!(untagging.at, at(3));
+    assert_eq!(page.items[3].prev_hash, steward_store::GENESIS_HASH);
+    assert_eq!(page.items[0].prev_hash, page.items[1].hash);
+
+    let first_two = store
+        .audit_entries(&PageRequest {
+            limit: Some(2),
+            cursor: None,
+        })
+        .await
+        .unwrap();
+    let rest = store
+        .audit_entries(&PageRequest {
+            limit: Some(2),
+            cursor: first_two.next_cursor,
+        })
+        .await
+        .unwrap();
+    let ids: Vec<i64> = first_two
+        .items
+        .iter()
+        .chain(&rest.items)
+        .map(|e| e.id)
+        .collect();
+    assert_eq!(ids, [4, 3, 2, 1]);
+    assert_eq!(rest.next_cursor, None);
+    let after: Vec<i64> = store
+        .audit_entries_after(2, 10)
+        .await
+        .unwrap()
+        .iter()
+        .map(|e| e.id)
+        .collect();
+    assert_eq!(after, [3, 4]);
+}
+
+/// The statements that remove the append-only guard, per backend.
+fn drop_append_only_guard(db: &TestDb) -> Vec<&'static str> {
+    match db.url.starts_with("postgres") {
+        true => vec!["DROP TRIGGER audit_log_refuses_change ON audit_log"],
+        false => vec![
+            "DROP TRIGGER audit_log_refuses_update",
+            "DROP TRIGGER audit_log_refuses_delete",
+        ],
+    }
+}
+
+async fn an_audit_entry_edited_in_the_database_is_named_by_verify(db: &TestDb) {
+    four_audited_changes(db.store()).await;
+
+    // The log refuses edits as long as its guard is in place...
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::AnyPool::connect(&db.url).await.unwrap();
+    let refused = sqlx::query("UPDATE audit_log SET actor = 'user:mallory' WHERE id = 2")
+        .execute(&pool)
+        .await;
+    assert!(refused.is_err(), "the audit log accepted an UPDATE");
+    pool.close().await;
+
+    // ...and whoever removes the guard still cannot hide the edit.
+    let mut statements = drop_append_only_guard(db);
+    statements.push("UPDATE audit_log SET actor = 'user:mallory' WHERE id = 2");
+    raw_sql(db, &statements).await;
+    let verdict = db.store().verify_audit().await.unwrap();
+    let broken = verdict.broken.expect("the edit went unnoticed");
+    assert_eq!(broken.id, 2);
+    assert!(
+        broken.reason.contains("do not match its hash"),
+        "{}",
+        broken.reason
+    );
+    assert_eq!(verdict.entries, 1);
+}
+
+async fn a_deleted_audit_entry_is_named_by_verify(db: &TestDb) {
+    four_audited_changes(db.store()).await;
+    let mut statements = drop_append_only_guard(db);
+    statements.push("DELETE FROM audit_log WHERE id = 3");
+    raw_sql(db, &statements).await;
+    let broken = db.store().verify_audit().await.unwrap().broken.unwrap();
+    assert_eq!(broken.id, 3);
+    assert!(broken.reason.contains("missing"), "{}", broken.reason);
+
+    // Cutting off the newest entry is caught by the chain's head.
+    let mut statements = drop_append_only_guard(db);
+    statements.truncate(0);
+    statements.push("DELETE FROM audit_log WHERE id >= 3");
+    raw_sql(db, &statements).await;
+    let broken = db.store().verify_audit().await.unwrap().broken.unwrap();
+    assert_eq!(broken.id, 3);
+    assert!(broken.reason.contains("head"), "{}", broken.reason);
+}
+
+async fn concurrent_appends_from_two_stores_keep_one_chain(db: &TestDb) {
+    let store = db.store();
+    let other = db.open_another().await;
+    let host = new_host(store, "web-01", ("debian", "12"), at(0)).await;
+    let one = async {
+        for i in 0..20 {
+            let tags = [format!("a{i}")];
+            store
+                .set_manual_tags(host, &tags, &admin(), at(1))
+                .await
+                .unwrap();
+        }
+    };
+    let two = async {
+        for i in 0..20 {
+            other
+                .create_enrollment_token(&format!("h{i}"), "", &admin(), at(1))
+                .await
+                .unwrap();
+        }
+    };
+    tokio::join!(one, two);
+    let verdict = store.verify_audit().await.unwrap();
+    assert_eq!((verdict.entries, verdict.broken), (40, None));
+    other.close().await;
+}
+
+async fn users_sign_in_through_sessions_that_end(db: &TestDb) {
+    let store = db.store();
+    assert_eq!(store.user_count().await.unwrap(), 0);
+    let bob = store
+        .create_user(&new_user("bob", Role::Auditor), &admin(), at(0))
+        .await
+        .unwrap();
+    assert_eq!(
+        (bob.role, bob.must_change_password, bob.disabled),
+        (Role::Auditor, true, false)
+    );
+    let again = store
+        .create_user(&new_user("bob", Role::Operator), &admin(), at(0))
+        .await;
+    assert!(matches!(again, Err(StoreError::Conflict(_))), "{again:?}");
+    let record = store.user_by_name("bob").await.unwrap().unwrap();
+    assert_eq!(record.password_hash, "$argon2id$fake$bob");
+
+    for (hash, hours) in [("s1", 0), ("s2", 0)] {
+        let session = NewSession {
+            id_hash: hash.to_owned(),
+            user_id: bob.id,
+            csrf_token: format!("csrf-{hash}"),
+            created_at: at(hours),
+            expires_at: at(12),
+        };
+        store.create_session(&session).await.unwrap();
+    }
+    let live = store.session("s1", at(-1), at(1)).await.unwrap().unwrap();
+    assert_eq!(
+        (live.user.name.as_str(), live.csrf_token.as_str()),
+        ("bob", "csrf-s1")
+    );
+    assert_eq!(live.last_seen_at, at(0));
+    // Used at hour 1, so it is not idle at hour 2 with a one-hour idle limit.
+    assert!(
+        store
+            .session("s1", at(1) - jiff::SignedDuration::from_secs(1), at(2))
+            .await
+            .unwrap()
+            .is_some()
+    );
+    assert!(
+        store.session("s2", at(1), at(2)).await.unwrap().is_none(),
+        "idle session lived"
+    );
+    assert!(
+        store.session("s1", at(0), at(12)).await.unwrap().is_none(),
+        "expired session lived"
+    );
+
+    // A new password ends every other session.
+    assert!(
+        store
+            .set_password(bob.id, "$argon2id$new", false, Some("s1"), &admin(), at(3))
+            .await
+            .unwrap()
+    );
+    assert!(store.session("s1", at(0), at(3)).await.unwrap().is_some());
+    assert_eq!(db.count("sessions").await, 1);
+    let record = store.user_by_name("bob").await.unwrap().unwrap();
+    assert_eq!(record.password_hash, "$argon2id$new");
+    assert!(!record.user.must_change_password);
+    store.delete_session("s1").await.unwrap();
+    assert_eq!(db.count("sessions").await, 0);
+    assert!(
+        !store
+            .set_password(999, "x", true, None, &admin(), at(3))
+            .await
+            .unwrap()
+    );
+}
+
+async fn disabling_a_user_ends_their_sessions(db: &TestDb) {
+    let store = db.store();
+    let bob = store
+        .create_user(&new_user("bob", Role::Operator), &admin(), at(0))
+        .await
+        .unwrap();
+    let session = NewSession {
+        id_hash: "s".to_owned(),
+        user_id: bob.id,
+        csrf_token: "c".to_owned(),
+        created_at: at(0),
+        expires_at: at(12),
+    };
+    store.create_session(&session).await.unwrap();
+    let changed = store
+        .update_user(bob.id, Some(Role::Auditor), Some(true), &admin(), at(1))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((changed.role, changed.disabled), (Role::Auditor, true));
+    assert!(store.session("s", at(0), at(1)).await.unwrap().is_none());
+    let entries = store.audit_entries(&PageRequest::default()).await.unwrap();
+    assert_eq!(
+        entries.items[0].before,
+        Some(serde_json::json!({"role": "operator", "disabled": false}))
+    );
+    assert_eq!(
+        entries.items[0].after,
+        Some(serde_json::json!({"role": "auditor", "disabled": true}))
+    );
+    assert!(
+        store
+            .update_user(999, None, Some(false), &admin(), at(1))
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
+
+async fn login_failures_are_counted_per_name_and_address(db: &TestDb) {
+    let store = db.store();
+    for (name, address, hours) in [
+        ("bob", "10.0.0.1", 1),
+        ("bob", "10.0.0.2", 2),
+        ("eve", "10.0.0.1", 3),
+    ] {
+        store
+            .record_login_failure(name, address, at(hours), at(0))
+            .await
+            .unwrap();
+    }
+    let failures = store
+        .login_failures("bob", "10.0.0.1", at(0))
+        .await
+        .unwrap();
+    assert_eq!(failures.by_name, [at(1), at(2)]);
+    assert_eq!(failures.by_address, [at(1), at(3)]);
+    let recent = store
+        .login_failures("bob", "10.0.0.1", at(2))
+        .await
+        .unwrap();
+    assert_eq!((recent.by_name.len(), recent.by_address.len()), (1, 1));
+
+    // Old failures are forgotten as new ones are recorded; success clears a name's failures.
+    store
+        .record_login_failure("eve", "10.0.0.9", at(4), at(3))
+        .await
+        .unwrap();
+    assert_eq!(db.count("login_failures").await, 2);
+    store.clear_login_failures("eve").await.unwrap();
+    assert_eq!(db.count("login_failures").await, 0);
+}
+
+async fn api_tokens_work_until_revoked_or_expired(db: &TestDb) {
+    let store = db.store();
+    let lasting = NewApiToken {
+        name: "ci".to_owned(),
+        role: Role::Auditor,
+        hash: "t1".to_owned(),
+        expires_at: None,
+    };
+    let brief = NewApiToken {
+        name: "brief".to_owned(),
+        role: Role::Operator,
+        hash: "t2".to_owned(),
+        expires_at: Some(at(2)),
+    };
+    let ci = store
+        .create_api_token(&lasting, &admin(), at(0))
+        .await
+        .unwrap();
+    assert_eq!(
+        (ci.role, ci.created_by.as_str()),
+        (Role::Auditor, "user:alice")
+    );
+    store
+        .create_api_token(&brief, &admin(), at(0))
+        .await
+        .unwrap();
+
+    let found = store.api_token_by_hash("t1", at(1)).await.unwrap().unwrap();
+    assert_eq!(found.id, ci.id);
+    assert!(
+        store
+            .api_token_by_hash("t2", at(1))
+            .await
+            .unwrap()
+            .is_some()
+    );
+    assert!(
+        store
+            .api_token_by_hash("t2", at(3))
+            .await
+            .unwrap()
+            .is_none(),
+        "expired token"
+    );
+    assert!(
+        store
+            .api_token_by_hash("nope", at(1))
+            .await
+            .unwrap()
+            .is_none()
+    );
+
+    assert!(
+        store
+            .revoke_api_token(ci.id, &admin(), at(4))
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .revoke_api_token(ci.id, &admin(), at(5))
+            .await
+            .unwrap()
+    );
+    assert!(
+        store
+            .api_token_by_hash("t1", at(4))
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let listed = store.api_tokens().await.unwrap();
+    assert_eq!(listed.len(), 2);
+    assert_eq!(listed[1].revoked_at, Some(at(4)));
+    assert_eq!(listed[1].last_used_at, Some(at(1)));
+    assert_eq!(store.verify_audit().await.unwrap().entries, 3);
 }

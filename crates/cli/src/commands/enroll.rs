@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use clap::Subcommand;
 use steward_server::secrets;
 
-use super::StoreArgs;
+use super::{StoreArgs, cli_actor};
 use crate::settings::FileSettings;
 
 #[derive(Debug, Subcommand)]
@@ -25,7 +25,12 @@ pub async fn run(command: EnrollCommand, file: &FileSettings) -> anyhow::Result<
     let store = store.open(file).await?;
     let token = secrets::generate(secrets::ENROLLMENT_PREFIX);
     store
-        .create_enrollment_token(&secrets::hash(&token), &note, jiff::Timestamp::now())
+        .create_enrollment_token(
+            &secrets::hash(&token),
+            &note,
+            &cli_actor(),
+            jiff::Timestamp::now(),
+        )
         .await?;
     println!("{token}");
     eprintln!("Give this token to agents: steward agent --server URL --token TOKEN");

@@ -1,9 +1,12 @@
 //! The subcommands. Spellings follow DESIGN.md's command table: scripts rely on them.
 
 mod agent;
+mod audit;
 mod enroll;
 mod scan;
 mod serve;
+mod token;
+mod user;
 mod versions;
 
 use std::path::{Path, PathBuf};
@@ -12,7 +15,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
-use steward_store::{SqlStore, Store};
+use steward_store::{Actor, SqlStore, Store};
 
 use crate::settings::FileSettings;
 
@@ -43,6 +46,15 @@ enum Command {
     /// Agent enrollment tokens.
     #[command(subcommand)]
     Enroll(enroll::EnrollCommand),
+    /// Local users of the web UI.
+    #[command(subcommand)]
+    User(user::UserCommand),
+    /// API tokens.
+    #[command(subcommand)]
+    Token(token::TokenCommand),
+    /// The audit log: verify its hash chain, export it.
+    #[command(subcommand)]
+    Audit(audit::AuditCommand),
     /// Version comparison by each ecosystem's rules.
     #[command(subcommand)]
     Versions(versions::VersionsCommand),
@@ -110,8 +122,21 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Scan(args) => scan::scan(args).await,
         Command::Agent(args) => agent::agent(args).await,
         Command::Enroll(command) => enroll::run(command, &file).await,
+        Command::User(command) => user::run(command, &file).await,
+        Command::Token(command) => token::run(command, &file).await,
+        Command::Audit(command) => audit::run(command, &file).await,
         Command::Versions(command) => versions::run(command),
     }
+}
+
+/// Who the audit log names for changes made from the command line: `cli:` and the
+/// operating-system user.
+pub fn cli_actor() -> Actor {
+    let user = ["USER", "LOGNAME", "USERNAME"]
+        .iter()
+        .find_map(|var| std::env::var(var).ok().filter(|v| !v.is_empty()))
+        .unwrap_or_else(|| "unknown".to_owned());
+    Actor::Cli(user)
 }
 
 /// Creates a directory (and its parents) with a clear error.

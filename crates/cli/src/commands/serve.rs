@@ -1,4 +1,5 @@
-//! `steward serve` and `steward up`: the server, alone or with this host's agent.
+//! `steward serve` and `steward up`: the server, alone or with this host's agent. On a store
+//! with no user, both create the `admin` user and print its one-time password once.
 
 use std::net::SocketAddr;
 use std::path::Path;
@@ -7,11 +8,11 @@ use std::time::Duration;
 
 use anyhow::Context;
 use clap::Args;
-use steward_server::secrets;
+use steward_server::{Settings, access, secrets};
 use steward_store::Store;
 use tokio::net::TcpListener;
 
-use super::{StoreArgs, agent, ensure_dir};
+use super::{StoreArgs, agent, cli_actor, ensure_dir};
 use crate::settings::FileSettings;
 
 const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
@@ -23,6 +24,35 @@ pub struct ServeArgs {
     /// Address to listen on [default: 127.0.0.1:8080].
     #[arg(long, env = "STEWARD_LISTEN")]
     listen: Option<String>,
+    /// Mark session cookies `Secure`: set this when browsers reach Steward over HTTPS.
+    #[arg(long, env = "STEWARD_SECURE_COOKIES")]
+    secure_cookies: bool,
+}
+
+impl ServeArgs {
+    fn settings(&self, file: &FileSettings) -> Settings {
+        Settings {
+            secure_cookies: self.secure_cookies || file.secure_cookies.unwrap_or(false),
+        }
+    }
+}
+
+/// Creates the first administrator when there is no user, and says how to sign in.
+async fn first_admin(store: &dyn Store, url: &str) -> anyhow::Result<()> {
+    let password = access::ensure_first_admin(store, &cli_actor())
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot create the first administrator: {e}"))?;
+    if let Some(password) = password {
+        println!(
+            "  sign in at {url}/login as {} with the one-time password",
+            access::FIRST_ADMIN
+        );
+        println!("    {password}");
+        println!("  (shown once; you choose your own password at first sign-in)");
+    } else {
+        println!("  sign in at {url}/login; `steward user add NAME --role ROLE` adds users");
+    }
+    Ok(())
 }
 
 #[derive(Debug, Args)]
@@ -72,7 +102,9 @@ pub async fn serve(args: ServeArgs, file: &FileSettings) -> anyhow::Result<ExitC
     let store = args.store.open(file).await?;
     let (listener, url) = bind(&args, file).await?;
     println!("Steward is listening on {url}");
-    steward_server::serve(listener, store, shutdown_signal()).await?;
+    first_admin(store.as_ref(), &url).await?;
+    let settings = args.settings(file);
+    steward_server::serve(listener, store, settings, shutdown_signal()).await?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -87,6 +119,7 @@ pub async fn up(args: UpArgs, file: &FileSettings) -> anyhow::Result<ExitCode> {
     println!("Steward is up at {url}/");
     println!("  data:  {}", data_dir.display());
     println!("  hosts: {url}/hosts   API: {url}/api/v1/openapi.json");
+    first_admin(store.as_ref(), &url).await?;
     println!(
         "  this host's agent reports every {} s; to report now, run:",
         args.agent_interval
@@ -97,7 +130,13 @@ pub async fn up(args: UpArgs, file: &FileSettings) -> anyhow::Result<ExitCode> {
     );
     println!("Press Ctrl-C to stop.");
 
-    let server = tokio::spawn(steward_server::serve(listener, store, shutdown_signal()));
+    let settings = args.serve.settings(file);
+    let server = tokio::spawn(steward_server::serve(
+        listener,
+        store,
+        settings,
+        shutdown_signal(),
+    ));
     let local_agent = agent::local(
         url,
         token,
@@ -118,8 +157,9 @@ async fn local_enrollment(store: &dyn Store, agent_dir: &Path) -> anyhow::Result
     }
     let token = secrets::generate(secrets::ENROLLMENT_PREFIX);
     let now = jiff::Timestamp::now();
+    let note = "steward up: local agent";
     store
-        .create_enrollment_token(&secrets::hash(&token), "steward up: local agent", now)
+        .create_enrollment_token(&secrets::hash(&token), note, &cli_actor(), now)
         .await?;
     Ok(Some(token))
 }

@@ -4,10 +4,9 @@
 //! credential, not the document, decides which host a submission updates, so a host cannot
 //! write over another by claiming its identifiers.
 
+use axum::Json;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::HeaderMap;
-use axum::routing::post;
-use axum::{Json, Router};
 use bytes::Bytes;
 use jiff::Timestamp;
 use serde::de::DeserializeOwned;
@@ -18,18 +17,20 @@ use steward_api::agent::{
 use steward_store::InventoryUpdate;
 
 use super::ingest;
+use crate::access::table::{Access, Routes};
 use crate::{AppError, AppState, secrets};
 
 /// Largest accepted agent request body. A host with thousands of packages sends a few MiB.
 const MAX_BODY: usize = 32 * 1024 * 1024;
 
 /// The agent routes.
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route(ENROLL_PATH, post(enroll))
-        .route(CHECKIN_PATH, post(checkin))
-        .route(INVENTORY_PATH, post(submit))
-        .layer(DefaultBodyLimit::max(MAX_BODY))
+pub fn routes() -> Routes {
+    // Public to the access guard: each handler checks the agent's own credential.
+    Routes::new()
+        .post(ENROLL_PATH, Access::Public, enroll)
+        .post(CHECKIN_PATH, Access::Public, checkin)
+        .post(INVENTORY_PATH, Access::Public, submit)
+        .layer_all(DefaultBodyLimit::max(MAX_BODY))
 }
 
 /// Parses a JSON body, naming the line and column of the first error.

@@ -1,9 +1,8 @@
 //! The inventory part of the REST API: hosts, their packages, pending updates and history,
 //! software across the fleet, and the identity review list.
 
+use axum::Json;
 use axum::extract::{Path, Query, State};
-use axum::routing::{get, post, put};
-use axum::{Json, Router};
 use bytes::Bytes;
 use jiff::Timestamp;
 use serde::Deserialize;
@@ -14,27 +13,33 @@ use steward_api::resources::{
 use utoipa::{IntoParams, ToSchema};
 
 use super::agent::parse_json;
+use crate::access::Principal;
+use crate::access::table::{Access, Permission, Routes};
 use crate::{AppError, AppState};
 
 /// The inventory API routes.
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/hosts", get(list_hosts))
-        .route("/api/v1/hosts/{id}", get(get_host))
-        .route("/api/v1/hosts/{id}/packages", get(host_packages))
-        .route("/api/v1/hosts/{id}/updates", get(host_updates))
-        .route("/api/v1/hosts/{id}/history", get(host_history))
-        .route("/api/v1/hosts/{id}/tags", put(set_tags))
-        .route("/api/v1/hosts/{id}/revoke", post(revoke_host))
-        .route("/api/v1/software", get(list_software))
-        .route(
+pub fn routes() -> Routes {
+    let read = Access::Requires(Permission::ReadInventory);
+    let change = Access::Requires(Permission::ChangeInventory);
+    Routes::new()
+        .get("/api/v1/hosts", read, list_hosts)
+        .get("/api/v1/hosts/{id}", read, get_host)
+        .get("/api/v1/hosts/{id}/packages", read, host_packages)
+        .get("/api/v1/hosts/{id}/updates", read, host_updates)
+        .get("/api/v1/hosts/{id}/history", read, host_history)
+        .put("/api/v1/hosts/{id}/tags", change, set_tags)
+        .post("/api/v1/hosts/{id}/revoke", change, revoke_host)
+        .get("/api/v1/software", read, list_software)
+        .get(
             "/api/v1/software/{ecosystem}/{name}",
-            get(software_versions),
+            read,
+            software_versions,
         )
-        .route("/api/v1/identity-reviews", get(list_reviews))
-        .route(
+        .get("/api/v1/identity-reviews", read, list_reviews)
+        .post(
             "/api/v1/identity-reviews/{id}/resolve",
-            post(resolve_review),
+            change,
+            resolve_review,
         )
 }
 
@@ -149,6 +154,7 @@ pub async fn host_history(
     responses((status = 200, body = Host)))]
 pub async fn set_tags(
     State(state): State<AppState>,
+    principal: Principal,
     Path(id): Path<i64>,
     body: Bytes,
 ) -> Result<Json<Host>, AppError> {
@@ -156,7 +162,7 @@ pub async fn set_tags(
     let tags = validate_tags(&update.tags)?;
     if !state
         .store
-        .set_manual_tags(id, &tags, Timestamp::now())
+        .set_manual_tags(id, &tags, &principal.actor(), Timestamp::now())
         .await?
     {
         return Err(not_found("host", id));
@@ -177,12 +183,13 @@ pub struct Revoked {
     responses((status = 200, body = Revoked)))]
 pub async fn revoke_host(
     State(state): State<AppState>,
+    principal: Principal,
     Path(id): Path<i64>,
 ) -> Result<Json<Revoked>, AppError> {
     ensure_host(&state, id).await?;
     let revoked = state
         .store
-        .revoke_agent_credentials(id, Timestamp::now())
+        .revoke_agent_credentials(id, &principal.actor(), Timestamp::now())
         .await?;
     Ok(Json(Revoked { revoked }))
 }
@@ -235,6 +242,7 @@ pub struct ReviewDecision {
     responses((status = 204), (status = 404, body = steward_api::error::ErrorEnvelope)))]
 pub async fn resolve_review(
     State(state): State<AppState>,
+    principal: Principal,
     Path(id): Path<i64>,
     body: Bytes,
 ) -> Result<axum::http::StatusCode, AppError> {
@@ -250,7 +258,7 @@ pub async fn resolve_review(
     };
     if !state
         .store
-        .resolve_identity_review(id, merge, Timestamp::now())
+        .resolve_identity_review(id, merge, &principal.actor(), Timestamp::now())
         .await?
     {
         return Err(not_found("open identity review", id));

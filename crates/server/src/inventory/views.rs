@@ -3,12 +3,11 @@
 //!
 //! Pages are rendered on the server from compiled templates; every value that came from an
 //! agent is escaped by the template engine, and values placed in URLs are percent-encoded.
+//! Every form carries the session's CSRF token, which the access guard checks.
 
 use askama::Template;
-use axum::Router;
 use axum::extract::{Form, Path, Query, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
 use jiff::Timestamp;
 use serde::Deserialize;
 use steward_api::resources::{
@@ -19,20 +18,33 @@ use steward_core::inventory::SourceStatus;
 use steward_core::inventory::diff::Change;
 
 use super::api::validate_tags;
+use crate::access::Principal;
+use crate::access::table::{Access, Permission, Routes};
+use crate::chrome::Chrome;
 use crate::{AppError, AppState};
 
 /// The inventory page routes.
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/", get(|| async { Redirect::to("/hosts") }))
-        .route("/hosts", get(hosts_page))
-        .route("/hosts/{id}", get(host_page))
-        .route("/hosts/{id}/tags", post(tags_form))
-        .route("/software", get(software_page))
-        .route("/software/{ecosystem}/{name}", get(software_detail_page))
-        .route("/reviews", get(reviews_page))
-        .route("/reviews/{id}", post(review_form))
-        .route("/static/steward.css", get(stylesheet))
+pub fn routes() -> Routes {
+    let read = Access::Requires(Permission::ReadInventory);
+    let change = Access::Requires(Permission::ChangeInventory);
+    Routes::new()
+        .get("/", Access::Requires(Permission::Account), home)
+        .get("/hosts", read, hosts_page)
+        .get("/hosts/{id}", read, host_page)
+        .post("/hosts/{id}/tags", change, tags_form)
+        .get("/software", read, software_page)
+        .get("/software/{ecosystem}/{name}", read, software_detail_page)
+        .get("/reviews", read, reviews_page)
+        .post("/reviews/{id}", change, review_form)
+        .get("/static/steward.css", Access::Public, stylesheet)
+}
+
+/// The start page: the host list for those who may read it, the account page for others.
+async fn home(principal: Principal) -> Redirect {
+    match principal.may(Permission::ReadInventory) {
+        true => Redirect::to("/hosts"),
+        false => Redirect::to("/account"),
+    }
 }
 
 async fn stylesheet() -> Response {
@@ -100,6 +112,7 @@ pub(crate) fn bytes(n: impl Plain<u64>) -> String {
 #[derive(Template)]
 #[template(path = "hosts.html")]
 struct HostsPage {
+    chrome: Chrome,
     filter: HostFilter,
     hosts: Vec<HostSummary>,
     next: Option<String>,
@@ -170,6 +183,7 @@ impl HostsQuery {
 
 async fn hosts_page(
     State(state): State<AppState>,
+    principal: Principal,
     Query(query): Query<HostsQuery>,
 ) -> Result<Response, AppError> {
     let filter = query.filter();
@@ -184,6 +198,7 @@ async fn hosts_page(
     let os_facets = state.store.os_facets().await?;
     let tag_facets = state.store.tag_facets().await?;
     render(&HostsPage {
+        chrome: Chrome::for_caller(&principal),
         filter,
         hosts: hosts.items,
         next: hosts.next_cursor,
@@ -195,6 +210,7 @@ async fn hosts_page(
 #[derive(Template)]
 #[template(path = "host.html")]
 struct HostPage {
+    chrome: Chrome,
     host: Host,
     packages: Vec<HostPackage>,
     packages_next: Option<String>,
@@ -296,6 +312,7 @@ struct HostQuery {
 
 async fn host_page(
     State(state): State<AppState>,
+    principal: Principal,
     Path(id): Path<i64>,
     Query(query): Query<HostQuery>,
 ) -> Result<Response, AppError> {
@@ -322,6 +339,7 @@ async fn host_page(
     let history = store.host_history(id, &history_page).await?;
 
     render(&HostPage {
+        chrome: Chrome::for_caller(&principal),
         host,
         packages: packages.items,
         packages_next: packages.next_cursor,
@@ -339,6 +357,7 @@ struct TagsForm {
 
 async fn tags_form(
     State(state): State<AppState>,
+    principal: Principal,
     Path(id): Path<i64>,
     Form(form): Form<TagsForm>,
 ) -> Result<Response, AppError> {
@@ -352,7 +371,7 @@ async fn tags_form(
     let tags = validate_tags(&tags)?;
     if !state
         .store
-        .set_manual_tags(id, &tags, Timestamp::now())
+        .set_manual_tags(id, &tags, &principal.actor(), Timestamp::now())
         .await?
     {
         return Err(AppError::NotFound(format!("no host {id}")));
@@ -363,6 +382,7 @@ async fn tags_form(
 #[derive(Template)]
 #[template(path = "software.html")]
 struct SoftwarePage {
+    chrome: Chrome,
     filter: SoftwareFilter,
     software: Vec<SoftwareSummary>,
     next: Option<String>,
@@ -390,6 +410,7 @@ struct SoftwareQuery {
 
 async fn software_page(
     State(state): State<AppState>,
+    principal: Principal,
     Query(query): Query<SoftwareQuery>,
 ) -> Result<Response, AppError> {
     let non_empty = |v: Option<String>| v.filter(|s| !s.trim().is_empty());
@@ -403,6 +424,7 @@ async fn software_page(
     };
     let software = state.store.list_software(&filter, &page).await?;
     render(&SoftwarePage {
+        chrome: Chrome::for_caller(&principal),
         filter,
         software: software.items,
         next: software.next_cursor,
@@ -412,6 +434,7 @@ async fn software_page(
 #[derive(Template)]
 #[template(path = "software_detail.html")]
 struct SoftwareDetailPage {
+    chrome: Chrome,
     ecosystem: String,
     name: String,
     versions: Vec<SoftwareVersion>,
@@ -419,10 +442,12 @@ struct SoftwareDetailPage {
 
 async fn software_detail_page(
     State(state): State<AppState>,
+    principal: Principal,
     Path((ecosystem, name)): Path<(String, String)>,
 ) -> Result<Response, AppError> {
     let versions = state.store.software_versions(&ecosystem, &name).await?;
     render(&SoftwareDetailPage {
+        chrome: Chrome::for_caller(&principal),
         ecosystem,
         name,
         versions,
@@ -432,11 +457,16 @@ async fn software_detail_page(
 #[derive(Template)]
 #[template(path = "reviews.html")]
 struct ReviewsPage {
+    chrome: Chrome,
     reviews: Vec<IdentityReview>,
 }
 
-async fn reviews_page(State(state): State<AppState>) -> Result<Response, AppError> {
+async fn reviews_page(
+    State(state): State<AppState>,
+    principal: Principal,
+) -> Result<Response, AppError> {
     render(&ReviewsPage {
+        chrome: Chrome::for_caller(&principal),
         reviews: state.store.open_identity_reviews().await?,
     })
 }
@@ -448,13 +478,22 @@ struct ReviewForm {
 
 async fn review_form(
     State(state): State<AppState>,
+    principal: Principal,
     Path(id): Path<i64>,
     Form(form): Form<ReviewForm>,
 ) -> Result<Response, AppError> {
-    let merge = form.decision == "merge";
+    let merge = match form.decision.as_str() {
+        "merge" => true,
+        "separate" => false,
+        other => {
+            return Err(AppError::Invalid(format!(
+                "decision must be \"merge\" or \"separate\", not {other:?}"
+            )));
+        }
+    };
     if !state
         .store
-        .resolve_identity_review(id, merge, Timestamp::now())
+        .resolve_identity_review(id, merge, &principal.actor(), Timestamp::now())
         .await?
     {
         return Err(AppError::NotFound(format!("no open identity review {id}")));

@@ -1,33 +1,50 @@
 //! Agents: enrollment tokens that let a new agent register, and the per-host credentials it
 //! receives. Only hashes of secrets are stored; a revoked token or credential stays on record.
+//! Creating and revoking tokens and revoking credentials are audited; an agent enrolling is not
+//! (no person makes that change).
 
 use jiff::Timestamp;
+use serde_json::json;
 use sqlx::any::AnyRow;
 use sqlx::{AnyPool, Row};
 
-use super::{secs, timestamp};
-use crate::{EnrollmentToken, Result};
+use super::compliance::{self, Change};
+use super::{SqlStore, secs, timestamp};
+use crate::{Actor, EnrollmentToken, Result};
 
 /// A credential's last use is written at most this often, so that an agent's check-ins do not
 /// each cost a write.
 const LAST_USED_RESOLUTION_SECS: i64 = 60;
 
-/// Stores a new enrollment token and returns its id.
+/// Stores a new enrollment token.
 pub(super) async fn create_enrollment_token(
-    pool: &AnyPool,
+    store: &SqlStore,
     hash: &str,
     note: &str,
+    actor: &Actor,
     now: Timestamp,
-) -> Result<i64> {
-    let id = sqlx::query_scalar(
-        "INSERT INTO enrollment_tokens (hash, note, created_at) VALUES ($1, $2, $3) RETURNING id",
+) -> Result<EnrollmentToken> {
+    let mut tx = store.begin_write().await?;
+    let row = sqlx::query(
+        "INSERT INTO enrollment_tokens (hash, note, created_at) VALUES ($1, $2, $3) \
+         RETURNING id, note, created_at, revoked_at",
     )
     .bind(hash)
     .bind(note)
     .bind(secs(now))
-    .fetch_one(pool)
+    .fetch_one(&mut *tx)
     .await?;
-    Ok(id)
+    let token = token_from_row(&row)?;
+    let change = Change {
+        actor,
+        action: "enrollment_token.create",
+        target: format!("enrollment_token:{}", token.id),
+        before: None,
+        after: Some(json!({"note": note})),
+    };
+    compliance::append(&mut tx, store.dialect, change, now).await?;
+    tx.commit().await?;
+    Ok(token)
 }
 
 /// The unrevoked token with this hash.
@@ -47,18 +64,32 @@ pub(super) async fn active_enrollment_token(
 
 /// Revokes a token; false when it does not exist or was already revoked.
 pub(super) async fn revoke_enrollment_token(
-    pool: &AnyPool,
+    store: &SqlStore,
     id: i64,
+    actor: &Actor,
     now: Timestamp,
 ) -> Result<bool> {
+    let mut tx = store.begin_write().await?;
     let done = sqlx::query(
         "UPDATE enrollment_tokens SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL",
     )
     .bind(id)
     .bind(secs(now))
-    .execute(pool)
+    .execute(&mut *tx)
     .await?;
-    Ok(done.rows_affected() > 0)
+    if done.rows_affected() == 0 {
+        return Ok(false);
+    }
+    let change = Change {
+        actor,
+        action: "enrollment_token.revoke",
+        target: format!("enrollment_token:{id}"),
+        before: None,
+        after: Some(json!({"revoked_at": now})),
+    };
+    compliance::append(&mut tx, store.dialect, change, now).await?;
+    tx.commit().await?;
+    Ok(true)
 }
 
 /// Every token, newest first.
@@ -130,16 +161,27 @@ pub(super) async fn host_for_credential(
 
 /// Revokes every live credential of a host.
 pub(super) async fn revoke_agent_credentials(
-    pool: &AnyPool,
+    store: &SqlStore,
     host_id: i64,
+    actor: &Actor,
     now: Timestamp,
 ) -> Result<u64> {
+    let mut tx = store.begin_write().await?;
     let done = sqlx::query(
         "UPDATE agent_credentials SET revoked_at = $2 WHERE host_id = $1 AND revoked_at IS NULL",
     )
     .bind(host_id)
     .bind(secs(now))
-    .execute(pool)
+    .execute(&mut *tx)
     .await?;
+    let change = Change {
+        actor,
+        action: "host.credentials.revoke",
+        target: format!("host:{host_id}"),
+        before: None,
+        after: Some(json!({"revoked_credentials": done.rows_affected()})),
+    };
+    compliance::append(&mut tx, store.dialect, change, now).await?;
+    tx.commit().await?;
     Ok(done.rows_affected())
 }

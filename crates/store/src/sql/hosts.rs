@@ -7,6 +7,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use jiff::Timestamp;
+use serde_json::json;
 use sqlx::any::AnyRow;
 use sqlx::{AnyPool, Row};
 use steward_api::resources::{
@@ -15,11 +16,12 @@ use steward_api::resources::{
 };
 use steward_core::inventory::Section;
 
+use super::compliance::{self, Change};
 use super::inventory::replace_tags;
 use super::{
     Conditions, Param, SqlStore, contains_pattern, cursor, from_json, secs, timestamp, values_rows,
 };
-use crate::Result;
+use crate::{Actor, Result};
 
 const SUMMARY_COLUMNS: &str = "h.id, h.hostname, h.fqdn, h.os_id, h.os_version, h.os_name, \
      h.kernel, h.arch, h.package_count, h.pending_update_count, h.security_update_count, \
@@ -299,16 +301,45 @@ pub(super) async fn host_history(
 }
 
 /// Replaces a host's manual tags; false when there is no such host.
-pub(super) async fn set_manual_tags(store: &SqlStore, id: i64, tags: &[String]) -> Result<bool> {
+pub(super) async fn set_manual_tags(
+    store: &SqlStore,
+    id: i64,
+    tags: &[String],
+    actor: &Actor,
+    now: Timestamp,
+) -> Result<bool> {
     let mut tx = store.begin_write().await?;
-    let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM hosts WHERE id = $1")
+    let sql = format!(
+        "SELECT id FROM hosts WHERE id = $1{}",
+        store.dialect.lock_rows()
+    );
+    let exists: Option<i64> = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
         .bind(id)
         .fetch_optional(&mut *tx)
         .await?;
     if exists.is_none() {
         return Ok(false);
     }
+    let before: Vec<String> = sqlx::query_scalar(
+        "SELECT tag FROM host_tags WHERE host_id = $1 AND source = 'manual' ORDER BY tag",
+    )
+    .bind(id)
+    .fetch_all(&mut *tx)
+    .await?;
     replace_tags(&mut tx, id, "manual", tags).await?;
+    let after: BTreeSet<&str> = tags
+        .iter()
+        .map(|t| t.trim())
+        .filter(|t| !t.is_empty())
+        .collect();
+    let change = Change {
+        actor,
+        action: "host.tags.set",
+        target: format!("host:{id}"),
+        before: Some(json!({"manual_tags": before})),
+        after: Some(json!({"manual_tags": after})),
+    };
+    compliance::append(&mut tx, store.dialect, change, now).await?;
     tx.commit().await?;
     Ok(true)
 }

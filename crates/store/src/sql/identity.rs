@@ -9,14 +9,16 @@
 use std::collections::BTreeMap;
 
 use jiff::Timestamp;
+use serde_json::json;
 use sqlx::{AnyConnection, AnyPool, AssertSqlSafe, Row};
 use steward_api::resources::{HostRef, IdentityReview};
 use steward_core::inventory::HostFacts;
 use steward_core::inventory::identity::{HostIdentifiers, IdentifierKind, KnownHost};
 
+use super::compliance::{self, Change};
 use super::inventory::{replace_identifiers, store_facts};
 use super::{Conditions, Param, SqlStore, secs, timestamp};
-use crate::{Result, StoreError};
+use crate::{Actor, Result, StoreError};
 
 /// Known hosts sharing at least one identifier with `ids`, each with all its identifiers.
 pub(super) async fn identity_candidates(
@@ -142,6 +144,7 @@ pub(super) async fn resolve_identity_review(
     store: &SqlStore,
     id: i64,
     merge: bool,
+    actor: &Actor,
     now: Timestamp,
 ) -> Result<bool> {
     let mut tx = store.begin_write().await?;
@@ -166,6 +169,14 @@ pub(super) async fn resolve_identity_review(
     if merge && host_id != candidate_id {
         merge_hosts(&mut tx, store, host_id, candidate_id, now).await?;
     }
+    let change = Change {
+        actor,
+        action: "identity_review.resolve",
+        target: format!("identity_review:{id}"),
+        before: Some(json!({"host_id": host_id, "candidate_id": candidate_id})),
+        after: Some(json!({"resolution": resolution})),
+    };
+    compliance::append(&mut tx, store.dialect, change, now).await?;
     tx.commit().await?;
     Ok(true)
 }

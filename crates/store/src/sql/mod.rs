@@ -9,7 +9,9 @@
 //!
 //! The submodules follow the process: [`agents`] (enrollment tokens and agent credentials),
 //! [`identity`] (host creation, identity candidates and reviews), [`inventory`] (applying an
-//! inventory), [`hosts`] (reading hosts back) and [`software`] (packages across the fleet).
+//! inventory), [`hosts`] (reading hosts back), [`software`] (packages across the fleet),
+//! [`access`] (users, sessions, sign-in failures, API tokens) and [`compliance`] (the audit
+//! log, appended to inside the transactions of the other modules).
 
 use std::path::Path;
 use std::str::FromStr;
@@ -21,7 +23,9 @@ use sqlx::{AnyPool, Executor};
 
 use crate::{Result, StoreError};
 
+mod access;
 mod agents;
+mod compliance;
 mod cursor;
 mod hosts;
 mod identity;

@@ -12,18 +12,32 @@ use super::Dialect;
 use crate::Result;
 
 /// (version, description, SQL) of every SQLite migration.
-const SQLITE: &[(i64, &str, &str)] = &[(
-    1,
-    "inventory",
-    include_str!("../../migrations/sqlite/0001_inventory.sql"),
-)];
+const SQLITE: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "inventory",
+        include_str!("../../migrations/sqlite/0001_inventory.sql"),
+    ),
+    (
+        2,
+        "access",
+        include_str!("../../migrations/sqlite/0002_access.sql"),
+    ),
+];
 
 /// (version, description, SQL) of every PostgreSQL migration.
-const POSTGRES: &[(i64, &str, &str)] = &[(
-    1,
-    "inventory",
-    include_str!("../../migrations/postgres/0001_inventory.sql"),
-)];
+const POSTGRES: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "inventory",
+        include_str!("../../migrations/postgres/0001_inventory.sql"),
+    ),
+    (
+        2,
+        "access",
+        include_str!("../../migrations/postgres/0002_access.sql"),
+    ),
+];
 
 /// Applies the migrations this database has not seen yet.
 pub(super) async fn migrate(pool: &AnyPool, dialect: Dialect) -> Result<()> {
