@@ -7,5 +7,8 @@
 //! the same name do not describe it.
 
 pub mod cargo;
+pub mod gemfile;
+pub mod gomod;
 pub mod npm;
+pub mod poetry;
 pub mod requirements;
