@@ -4,6 +4,11 @@
 //! the rules do not depend on a wire format); `matching` decides whether an advisory affects
 //! an installed version and explains why; `ecosystem` normalises ecosystem and package names
 //! the way each ecosystem does.
+//!
+//! `lifecycle` maps operating systems and runtimes to endoflife.date release cycles and says
+//! where each stands in its support on a given day; `priority` ranks a finding from severity,
+//! known exploitation, fix, platform lifecycle and the host's tier, with its reasons; `finding`
+//! carries a finding's status and people's verdicts across re-assessments.
 
 pub mod advisory;
 pub mod ecosystem;
