@@ -1,7 +1,8 @@
 //! Bounded line reading shared by the streaming readers.
 //!
 //! A hostile or corrupt file can hold one enormous line; reading through [`LineReader`] never
-//! buffers more than [`MAX_LINE`] bytes of it and reports the line number on every error.
+//! buffers more than [`MAX_LINE`] bytes of it and reports the line number on every error. A
+//! line holding a NUL character is refused: no format Steward reads has one in its text.
 
 use std::io::{BufRead, Read};
 
@@ -51,7 +52,36 @@ impl<R: BufRead> LineReader<R> {
                 limit: MAX_LINE,
             });
         }
+        if self.buf.contains('\0') {
+            return Err(ParseError::line(
+                self.line,
+                "contains a NUL character (U+0000), which Steward does not accept",
+            ));
+        }
         let trimmed = self.buf.trim_end_matches(['\n', '\r']);
         Ok(Some((self.line, trimmed)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_line_with_nul_is_refused_naming_the_line() {
+        let text = "Package: a\nDescription: b\0c\n";
+        let mut reader = LineReader::new(text.as_bytes());
+        assert!(matches!(reader.next_line(), Ok(Some((1, "Package: a")))));
+        let err = reader.next_line().err().map(|e| e.to_string());
+        assert_eq!(
+            err.as_deref(),
+            Some("line 2: contains a NUL character (U+0000), which Steward does not accept")
+        );
+    }
+
+    #[test]
+    fn other_control_characters_are_kept() {
+        let mut reader = LineReader::new("a\u{1}\u{1b}b\r\n".as_bytes());
+        assert!(matches!(reader.next_line(), Ok(Some((1, "a\u{1}\u{1b}b")))));
     }
 }

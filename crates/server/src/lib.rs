@@ -4,7 +4,8 @@
 //! The server keeps no state outside the store, so several processes can share one database.
 //! Modules follow the process steps: `inventory` takes agents' documents and shows hosts and
 //! software; `access` holds users, sessions, tokens and the table of who may call which route;
-//! `compliance` shows the audit log; `ops` serves health and metrics and writes the access log.
+//! `compliance` shows the audit log; `ops` serves health and metrics and writes the access log; `safety` adds the
+//! security headers and refuses NUL characters at input.
 //! Every route is declared with its access rule and passes the access guard.
 
 pub mod access;
@@ -14,6 +15,7 @@ mod error;
 pub mod inventory;
 mod openapi;
 mod ops;
+pub mod safety;
 pub mod secrets;
 mod state;
 
@@ -54,7 +56,9 @@ pub fn app(store: Arc<dyn Store>, settings: Settings) -> Router {
     let state = AppState::new(store, settings, rules);
     let guard = axum::middleware::from_fn_with_state(state.clone(), access::guard::guard);
     router
+        .route_layer(axum::middleware::from_fn(safety::refuse_nul))
         .route_layer(guard)
+        .layer(axum::middleware::from_fn(safety::security_headers))
         .layer(axum::middleware::from_fn(ops::access_log))
         .with_state(state)
 }

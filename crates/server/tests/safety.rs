@@ -1,0 +1,341 @@
+//! Safe input and output, end to end in-process: a hostile inventory is stored faithfully on
+//! every backend (read back equal through the API) and every page that shows it escapes it;
+//! NUL characters are refused with a 400 that names the field, and nothing is stored; every
+//! response carries the Content-Security-Policy and the other security headers.
+
+#![expect(
+    clippy::unwrap_used,
+    reason = "a failed setup step should fail the test loudly"
+)]
+
+mod support;
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Method, Request, StatusCode};
+use jiff::Timestamp;
+use serde_json::Value;
+use steward_api::access::Role;
+use steward_api::agent::{ENROLL_PATH, EnrollResponse, INVENTORY_PATH};
+use steward_server::{Settings, safety, secrets};
+use steward_store::{Actor, NewApiToken, Store};
+use support::{ATTRIBUTE, CONTROLS, HANDLER, SCRIPT, TestStore};
+use tower::ServiceExt;
+
+struct Answer {
+    status: StatusCode,
+    headers: axum::http::HeaderMap,
+    body: String,
+}
+
+impl Answer {
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.body).unwrap()
+    }
+}
+
+async fn call(
+    app: &Router,
+    method: Method,
+    uri: &str,
+    token: &str,
+    body: Option<String>,
+) -> Answer {
+    let mut request = Request::builder().method(method).uri(uri);
+    if !token.is_empty() {
+        request = request.header("authorization", format!("Bearer {token}"));
+    }
+    let body = match body {
+        Some(json) => {
+            request = request.header("content-type", "application/json");
+            Body::from(json)
+        }
+        None => Body::empty(),
+    };
+    let response = app
+        .clone()
+        .oneshot(request.body(body).unwrap())
+        .await
+        .unwrap();
+    let status = response.status();
+    let headers = response.headers().clone();
+    let bytes = axum::body::to_bytes(response.into_body(), 64 << 20)
+        .await
+        .unwrap();
+    Answer {
+        status,
+        headers,
+        body: String::from_utf8(bytes.to_vec()).unwrap(),
+    }
+}
+
+async fn admin_token(store: &dyn Store) -> String {
+    let secret = secrets::generate(secrets::API_TOKEN_PREFIX);
+    let token = NewApiToken {
+        name: "safety-admin".into(),
+        role: Role::Administrator,
+        hash: secrets::hash(&secret),
+        expires_at: None,
+    };
+    let actor = Actor::Cli("test".into());
+    store
+        .create_api_token(&token, &actor, Timestamp::now())
+        .await
+        .unwrap();
+    secret
+}
+
+/// Enrolls an agent and returns its credential.
+async fn enroll(app: &Router, store: &dyn Store, uuid: &str) -> String {
+    let secret = secrets::generate(secrets::ENROLLMENT_PREFIX);
+    let actor = Actor::Cli("test".into());
+    store
+        .create_enrollment_token(&secrets::hash(&secret), "safety", &actor, Timestamp::now())
+        .await
+        .unwrap();
+    let facts = support::hostile_inventory(uuid).facts;
+    let request = serde_json::json!({"enrollment_token": secret, "facts": facts});
+    let answer = call(
+        app,
+        Method::POST,
+        ENROLL_PATH,
+        "",
+        Some(request.to_string()),
+    )
+    .await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    let enrolled: EnrollResponse = serde_json::from_str(&answer.body).unwrap();
+    enrolled.credential
+}
+
+/// No payload appears raw in a page; each appears escaped.
+fn assert_inert(page: &str, what: &str) {
+    for payload in [SCRIPT, HANDLER, ATTRIBUTE] {
+        assert!(!page.contains(payload), "{what}: raw payload {payload:?}");
+    }
+    assert!(!page.contains("<script"), "{what}: a <script> element");
+    assert!(
+        !page.contains("onerror=\""),
+        "{what}: an event handler attribute"
+    );
+    assert!(!page.contains('\u{1b}'), "{what}: a raw escape character");
+    assert!(
+        !page.contains('\u{202e}'),
+        "{what}: a raw bidirectional override"
+    );
+}
+
+async fn hostile_inventory_round_trip(test: TestStore) {
+    let backend = test.backend;
+    let store = test.store.clone();
+    let app = steward_server::app(store.clone(), Settings::default());
+    let token = admin_token(store.as_ref()).await;
+    let uuid = uuid::Uuid::now_v7().to_string();
+    let credential = enroll(&app, store.as_ref(), &uuid).await;
+
+    let document = support::hostile_document(&uuid);
+    let body = serde_json::to_string(&document).unwrap();
+    let answer = call(&app, Method::POST, INVENTORY_PATH, &credential, Some(body)).await;
+    assert_eq!(answer.status, StatusCode::OK, "{backend}: {}", answer.body);
+    let host_id = answer.json()["host_id"].as_i64().unwrap();
+
+    let host = call(
+        &app,
+        Method::GET,
+        &format!("/api/v1/hosts/{host_id}"),
+        &token,
+        None,
+    )
+    .await;
+    assert_eq!(host.status, StatusCode::OK, "{backend}: {}", host.body);
+    let sent = serde_json::to_value(document.facts.as_ref().unwrap()).unwrap();
+    assert_eq!(
+        host.json()["facts"],
+        sent,
+        "{backend}: facts read back differ"
+    );
+    assert_eq!(host.json()["hostname"], format!("web{SCRIPT}"), "{backend}");
+
+    let uri = format!("/api/v1/hosts/{host_id}/packages?limit=500");
+    let packages = call(&app, Method::GET, &uri, &token, None).await;
+    let mut stored: Vec<(String, String, String)> = packages.json()["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            let field = |f: &str| p[f].as_str().unwrap().to_owned();
+            (field("name"), field("version"), field("source_version"))
+        })
+        .collect();
+    let mut expected: Vec<(String, String, String)> = document
+        .packages
+        .as_ref()
+        .unwrap()
+        .iter()
+        .map(|p| (p.name.clone(), p.version.clone(), CONTROLS.to_owned()))
+        .collect();
+    stored.sort();
+    expected.sort();
+    assert_eq!(stored, expected, "{backend}: packages read back differ");
+
+    for uri in [
+        format!("/hosts/{host_id}"),
+        "/hosts".to_owned(),
+        "/software".to_owned(),
+        format!("/software/Debian/{}", support_enc(HANDLER)),
+        format!("/hosts?q={}", support_enc(SCRIPT)),
+    ] {
+        let page = call(&app, Method::GET, &uri, &token, None).await;
+        assert_eq!(page.status, StatusCode::OK, "{backend} {uri}");
+        assert_inert(&page.body, &format!("{backend} {uri}"));
+    }
+    let page = call(
+        &app,
+        Method::GET,
+        &format!("/hosts/{host_id}"),
+        &token,
+        None,
+    )
+    .await;
+    assert!(
+        page.body
+            .contains("web&#60;script&#62;window.__stewardPwned"),
+        "{backend}: the host name is shown escaped"
+    );
+    assert!(
+        page.body
+            .contains("ctl\u{2401}\u{2407}\u{2408}\u{240d}\u{241b}[31mred\u{2421}"),
+        "{backend}: control characters are shown as visible marks"
+    );
+    assert!(
+        page.body.contains("&#60;U+202E&#62;txt"),
+        "{backend}: bidi override shown"
+    );
+    assert!(
+        page.body.len() > 200_000,
+        "{backend}: the 100 kB strings are shown whole"
+    );
+    assert!(
+        page.body
+            .contains("x&#39;); DROP TABLE hosts; -- &#34; OR 1=1"),
+        "{backend}: SQL shown"
+    );
+
+    test.cleanup().await;
+}
+
+fn support_enc(s: &str) -> String {
+    percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
+}
+
+#[tokio::test]
+async fn hostile_inventory_is_stored_faithfully_and_shown_inert() {
+    for test in support::stores("hostile_inventory").await {
+        hostile_inventory_round_trip(test).await;
+    }
+}
+
+#[tokio::test]
+async fn nul_in_an_agent_document_is_refused_naming_the_field() {
+    let test = support::sqlite().await;
+    let store = test.store.clone();
+    let app = steward_server::app(store.clone(), Settings::default());
+    let uuid = uuid::Uuid::now_v7().to_string();
+    let credential = enroll(&app, store.as_ref(), &uuid).await;
+
+    let mut document = support::hostile_document(&uuid);
+    if let Some(packages) = document.packages.as_mut() {
+        packages[1].name = "bad\u{0}name".into();
+    }
+    let body = serde_json::to_string(&document).unwrap();
+    let answer = call(&app, Method::POST, INVENTORY_PATH, &credential, Some(body)).await;
+    assert_eq!(answer.status, StatusCode::BAD_REQUEST, "{}", answer.body);
+    assert_eq!(answer.json()["error"]["code"], "invalid_request");
+    assert_eq!(
+        answer.json()["error"]["message"],
+        "field \"packages[1].name\" contains a NUL character (U+0000), \
+         which Steward does not accept"
+    );
+    let hash = secrets::hash(&credential);
+    let host_id = store.host_for_credential(&hash, Timestamp::now()).await;
+    let host_id = host_id.unwrap().unwrap();
+    assert!(
+        !store
+            .document_seen(host_id, &document.document_id)
+            .await
+            .unwrap()
+    );
+}
+
+#[tokio::test]
+async fn nul_in_api_bodies_and_query_parameters_is_refused() {
+    let test = support::sqlite().await;
+    let app = steward_server::app(test.store.clone(), Settings::default());
+    let token = admin_token(test.store.as_ref()).await;
+
+    let body = r#"{"name":"eve\u0000","role":"operator"}"#.to_owned();
+    let answer = call(&app, Method::POST, "/api/v1/users", &token, Some(body)).await;
+    assert_eq!(answer.status, StatusCode::BAD_REQUEST, "{}", answer.body);
+    assert!(
+        answer.body.contains(r#"field \"name\" contains a NUL"#),
+        "{}",
+        answer.body
+    );
+
+    let answer = call(&app, Method::GET, "/api/v1/hosts?q=a%00b", &token, None).await;
+    assert_eq!(answer.status, StatusCode::BAD_REQUEST, "{}", answer.body);
+    assert!(
+        answer.body.contains(r#"query parameter \"q\""#),
+        "{}",
+        answer.body
+    );
+}
+
+#[tokio::test]
+async fn every_response_carries_the_security_headers() {
+    let test = support::sqlite().await;
+    let app = steward_server::app(test.store.clone(), Settings::default());
+    let token = admin_token(test.store.as_ref()).await;
+    for (uri, token) in [
+        ("/login", ""),
+        ("/hosts", token.as_str()),
+        ("/api/v1/hosts", ""),
+        ("/nowhere", ""),
+    ] {
+        let answer = call(&app, Method::GET, uri, token, None).await;
+        let header = |name: &str| {
+            answer
+                .headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("")
+                .to_owned()
+        };
+        assert_eq!(
+            header("content-security-policy"),
+            safety::CONTENT_SECURITY_POLICY,
+            "{uri}"
+        );
+        assert!(!safety::CONTENT_SECURITY_POLICY.contains("unsafe-inline"));
+        assert_eq!(header("x-content-type-options"), "nosniff", "{uri}");
+        assert_eq!(header("x-frame-options"), "DENY", "{uri}");
+        assert_eq!(header("referrer-policy"), "no-referrer", "{uri}");
+    }
+}
+
+#[tokio::test]
+async fn no_template_holds_an_inline_script_or_style() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("templates");
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let text = std::fs::read_to_string(&path).unwrap().to_ascii_lowercase();
+        let name = path.display();
+        assert!(!text.contains("<script>"), "{name}: inline script");
+        assert!(!text.contains("<style"), "{name}: inline style element");
+        assert!(!text.contains(" style="), "{name}: inline style attribute");
+        assert!(
+            !text.contains(" onclick=") && !text.contains(" onload="),
+            "{name}: handler"
+        );
+    }
+}
