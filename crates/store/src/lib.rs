@@ -28,10 +28,15 @@ use steward_api::resources::{
 use steward_core::inventory::identity::{HostIdentifiers, KnownHost};
 use steward_core::inventory::{HostFacts, InstalledPackage, PendingUpdate, Section, SourceReport};
 
+mod assessment;
 mod audit;
 mod error;
 mod sql;
 
+pub use assessment::{
+    AssessmentHost, AssessmentStore, FeedChange, FeedImport, FindingWrite, Job, KevRecord,
+    PackageName, StoredFinding,
+};
 pub use audit::{GENESIS_HASH, entry_hash};
 pub use error::StoreError;
 pub use sql::SqlStore;
@@ -184,7 +189,7 @@ pub struct NewApiToken {
 /// Steward's storage. Every method is one transaction; implementations are safe to share
 /// between tasks and between server processes on one database.
 #[async_trait]
-pub trait Store: Send + Sync {
+pub trait Store: AssessmentStore + Send + Sync {
     /// Creates an enrollment token from the hash of its secret.
     async fn create_enrollment_token(
         &self,

@@ -12,15 +12,20 @@ use std::future::Future;
 use jiff::Timestamp;
 use sqlx::Row;
 use steward_api::access::Role;
+use steward_api::assessment::{FindingFilter, FindingMatch, HostLifecycle};
 use steward_api::resources::{HostFilter, PackageFilter, PageRequest, SoftwareFilter};
+use steward_core::assessment::advisory::{Advisory, Affected, Event, Range, RangeKind};
+use steward_core::assessment::finding::{Decision, FindingFacts, FindingState, Status};
+use steward_core::assessment::lifecycle::{EolDate, LifecycleCycle, LifecycleProduct};
+use steward_core::assessment::priority::{Level, Priority, SeverityFacts};
 use steward_core::inventory::diff::Change;
 use steward_core::inventory::identity::{HostIdentifiers, KnownHost};
 use steward_core::inventory::{
     HostFacts, InstalledPackage, NetworkInterface, OsRelease, PackageSource, PendingUpdate, Section,
 };
 use steward_store::{
-    Actor, FactsSection, InventoryUpdate, NewApiToken, NewSession, NewUser, SqlStore, Store,
-    StoreError,
+    Actor, AssessmentStore, FactsSection, FeedImport, FindingWrite, InventoryUpdate, KevRecord,
+    NewApiToken, NewSession, NewUser, PackageName, SqlStore, Store, StoreError,
 };
 
 /// One database a case runs on.
@@ -170,6 +175,9 @@ conformance!(
     disabling_a_user_ends_their_sessions,
     login_failures_are_counted_per_name_and_address,
     api_tokens_work_until_revoked_or_expired,
+    a_feed_is_replaced_whole_and_names_the_packages_that_changed,
+    findings_carry_verdicts_that_are_audited_and_filtered,
+    a_job_is_claimed_by_one_worker_at_a_time,
 );
 
 // Fixtures.
@@ -1514,4 +1522,422 @@ async fn api_tokens_work_until_revoked_or_expired(db: &TestDb) {
     assert_eq!(listed[1].revoked_at, Some(at(4)));
     assert_eq!(listed[1].last_used_at, Some(at(1)));
     assert_eq!(store.verify_audit().await.unwrap().entries, 3);
+}
+
+// Assessment.
+
+fn advisory(id: &str, aliases: &[&str], package: &str, fixed: &str) -> Advisory {
+    Advisory {
+        id: id.to_owned(),
+        aliases: aliases.iter().map(|a| a.to_string()).collect(),
+        summary: format!("{package} flaw"),
+        modified: Some(at(0)),
+        affected: vec![Affected {
+            ecosystem: "Debian:11".to_owned(),
+            name: package.to_owned(),
+            ranges: vec![Range {
+                kind: RangeKind::Ecosystem,
+                repo: None,
+                events: vec![
+                    Event::Introduced("0".to_owned()),
+                    Event::Fixed(fixed.to_owned()),
+                ],
+            }],
+            ..Affected::default()
+        }],
+        source: "debian-tracker".to_owned(),
+        ..Advisory::default()
+    }
+}
+
+fn tracker_feed(advisories: Vec<Advisory>) -> FeedImport {
+    FeedImport {
+        kind: "debian-tracker".to_owned(),
+        origin: "advisories-native".to_owned(),
+        source: "/srv/mirror".to_owned(),
+        files: 1,
+        advisories,
+        ..FeedImport::default()
+    }
+}
+
+fn debian_package(name: &str) -> PackageName {
+    PackageName {
+        ecosystem: "Debian".to_owned(),
+        name: name.to_owned(),
+    }
+}
+
+async fn a_feed_is_replaced_whole_and_names_the_packages_that_changed(db: &TestDb) {
+    let store = db.store();
+    let first = tracker_feed(vec![
+        advisory("DSA-5000-1", &["CVE-2021-1"], "openssl", "1.1.1n-0+deb11u1"),
+        advisory("DSA-5001-1", &["CVE-2021-2"], "curl", "7.74.0-1.3+deb11u2"),
+    ]);
+    let change = store.replace_feed(&first, at(1)).await.unwrap();
+    assert!(!change.replaced);
+    assert_eq!(change.advisories_changed, 2);
+    assert_eq!(
+        change.packages,
+        vec![debian_package("curl"), debian_package("openssl")]
+    );
+
+    // Re-import: curl's advisory changes, openssl's stays, bash's is new.
+    let second = tracker_feed(vec![
+        advisory("DSA-5000-1", &["CVE-2021-1"], "openssl", "1.1.1n-0+deb11u1"),
+        advisory("DSA-5001-1", &["CVE-2021-2"], "curl", "7.74.0-1.3+deb11u3"),
+        advisory("DSA-5002-1", &[], "bash", "5.1-2+deb11u1"),
+    ]);
+    let change = store.replace_feed(&second, at(2)).await.unwrap();
+    assert!(change.replaced);
+    assert_eq!(change.advisories_changed, 2);
+    assert_eq!(
+        change.packages,
+        vec![debian_package("bash"), debian_package("curl")]
+    );
+    assert_eq!(db.count("advisories").await, 3);
+    assert_eq!(db.count("feeds").await, 1);
+
+    let naming = store
+        .advisories_naming(Some(&[debian_package("curl")]))
+        .await
+        .unwrap();
+    assert_eq!(naming.len(), 1);
+    assert_eq!(naming[0], second.advisories[1]);
+    assert_eq!(store.advisories_naming(None).await.unwrap().len(), 3);
+
+    let by_alias = store.advisory("CVE-2021-2").await.unwrap().unwrap();
+    assert_eq!(by_alias.id, "DSA-5001-1");
+    assert_eq!(
+        by_alias.packages[0].ranges,
+        ["introduced 0, fixed 7.74.0-1.3+deb11u3"]
+    );
+    assert!(store.advisory("CVE-1999-0").await.unwrap().is_none());
+
+    let kev = FeedImport {
+        kind: "kev".to_owned(),
+        origin: "kev".to_owned(),
+        source: "/srv/mirror".to_owned(),
+        files: 1,
+        kev: vec![KevRecord {
+            cve_id: "CVE-2021-2".to_owned(),
+            date_added: "2022-01-10".parse().unwrap(),
+            due_date: Some("2022-01-24".parse().unwrap()),
+            ransomware: true,
+            name: "curl flaw".to_owned(),
+        }],
+        ..FeedImport::default()
+    };
+    assert!(
+        store
+            .replace_feed(&kev, at(2))
+            .await
+            .unwrap()
+            .context_changed
+    );
+    assert_eq!(store.kev_catalog().await.unwrap(), kev.kev);
+    assert!(store.advisory("DSA-5001-1").await.unwrap().unwrap().kev);
+
+    let product = LifecycleProduct {
+        name: "debian".to_owned(),
+        title: Some("Debian".to_owned()),
+        source: "endoflife.date".to_owned(),
+        cycles: vec![LifecycleCycle {
+            cycle: "11".to_owned(),
+            release_date: Some("2021-08-14".parse().unwrap()),
+            eol: EolDate::Date("2024-08-14".parse().unwrap()),
+            support: EolDate::Unknown,
+            extended_support: EolDate::Date("2026-08-31".parse().unwrap()),
+            lts: true,
+            latest: Some("11.11".to_owned()),
+            latest_release_date: None,
+            codename: Some("Bullseye".to_owned()),
+        }],
+    };
+    let eol = FeedImport {
+        kind: "endoflife.date".to_owned(),
+        origin: "eol".to_owned(),
+        source: "/srv/mirror".to_owned(),
+        files: 1,
+        lifecycle: vec![product.clone()],
+        ..FeedImport::default()
+    };
+    store.replace_feed(&eol, at(2)).await.unwrap();
+    assert_eq!(store.lifecycle_products().await.unwrap(), vec![product]);
+    let feeds = store.feeds().await.unwrap();
+    let kinds: Vec<&str> = feeds.iter().map(|f| f.kind.as_str()).collect();
+    assert_eq!(kinds, ["debian-tracker", "endoflife.date", "kev"]);
+    assert_eq!(feeds[0].records, 3);
+}
+
+fn finding_write(host: i64, state: FindingState) -> FindingWrite {
+    FindingWrite {
+        id: None,
+        host_id: host,
+        ecosystem: "Debian:11".to_owned(),
+        package: "curl".to_owned(),
+        binaries: vec!["curl".to_owned(), "libcurl4".to_owned()],
+        group_key: "CVE-2021-2".to_owned(),
+        kind: "vulnerability".to_owned(),
+        state,
+        kev: true,
+        priority: Priority {
+            level: Level::P1,
+            score: 128,
+            reasons: Vec::new(),
+        },
+        matches: vec![FindingMatch {
+            advisory_id: "DSA-5001-1".to_owned(),
+            summary: "curl flaw".to_owned(),
+            ranges: vec!["introduced 0, fixed 7.74.0-1.3+deb11u3".to_owned()],
+            fixed: vec!["7.74.0-1.3+deb11u3".to_owned()],
+        }],
+        event: Some(("open".to_owned(), None)),
+    }
+}
+
+async fn findings_carry_verdicts_that_are_audited_and_filtered(db: &TestDb) {
+    let store = db.store();
+    let host = new_host(store, "web1", ("debian", "11"), at(0)).await;
+    let facts = FindingFacts {
+        ids: vec!["CVE-2021-2".to_owned(), "DSA-5001-1".to_owned()],
+        ecosystem: "Debian:11".to_owned(),
+        package: "curl".to_owned(),
+        installed: "7.74.0-1.3+deb11u1".to_owned(),
+        fixed: vec!["7.74.0-1.3+deb11u3".to_owned()],
+        severity: SeverityFacts {
+            score: Some(9.8),
+            rating: None,
+        },
+    };
+    let state = FindingState::new(facts.clone(), at(1));
+    store
+        .save_findings(&[finding_write(host, state)], at(1))
+        .await
+        .unwrap();
+
+    let all = store
+        .list_findings(&FindingFilter::default(), &PageRequest::default())
+        .await
+        .unwrap();
+    assert_eq!(all.items.len(), 1);
+    let listed = &all.items[0];
+    assert_eq!(
+        (
+            listed.state.as_str(),
+            listed.severity.as_deref(),
+            listed.score
+        ),
+        ("open", Some("critical"), Some(9.8))
+    );
+    assert_eq!(listed.binaries, ["curl", "libcurl4"]);
+    let id = listed.id;
+    for (filter, expected) in [
+        (
+            FindingFilter {
+                advisory: Some("CVE-2021-2".into()),
+                ..FindingFilter::default()
+            },
+            1,
+        ),
+        (
+            FindingFilter {
+                severity: Some("high".into()),
+                ..FindingFilter::default()
+            },
+            0,
+        ),
+        (
+            FindingFilter {
+                priority: Some("p1".into()),
+                ..FindingFilter::default()
+            },
+            1,
+        ),
+        (
+            FindingFilter {
+                package: Some("curl".into()),
+                kev: Some(true),
+                ..FindingFilter::default()
+            },
+            1,
+        ),
+        (
+            FindingFilter {
+                host: Some(host + 1),
+                ..FindingFilter::default()
+            },
+            0,
+        ),
+    ] {
+        let page = store
+            .list_findings(&filter, &PageRequest::default())
+            .await
+            .unwrap();
+        assert_eq!(page.items.len(), expected, "{filter:?}");
+    }
+
+    let decision = Decision::AcceptRisk {
+        by: "alice".to_owned(),
+        why: "behind the proxy".to_owned(),
+    };
+    let detail = store
+        .record_verdict(id, decision, &admin(), at(2))
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    assert_eq!(detail.finding.state, "accepted_risk");
+    let verdict = detail.verdict.unwrap();
+    assert_eq!(
+        (verdict.by.as_deref(), verdict.why.as_deref()),
+        (Some("alice"), Some("behind the proxy"))
+    );
+    assert_eq!(detail.history.len(), 2);
+    assert_eq!(store.verify_audit().await.unwrap().entries, 1);
+    let audit = store.audit_entries(&PageRequest::default()).await.unwrap();
+    assert_eq!(audit.items[0].action, "finding.verdict");
+
+    // Reopening an open finding is refused, and nothing is written.
+    let reopen = Decision::Reopen {
+        by: "bob".into(),
+        why: "new exposure".into(),
+    };
+    store
+        .record_verdict(id, reopen.clone(), &admin(), at(3))
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    let refused = store
+        .record_verdict(id, reopen, &admin(), at(4))
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(refused.is_err());
+    assert_eq!(store.verify_audit().await.unwrap().entries, 2);
+    assert!(
+        store
+            .record_verdict(
+                id + 100,
+                Decision::Reopen {
+                    by: "b".into(),
+                    why: "w".into()
+                },
+                &admin(),
+                at(4)
+            )
+            .await
+            .unwrap()
+            .is_none()
+    );
+
+    // A re-assessment that keeps the verdict's facts keeps the verdict.
+    let stored = store.host_findings(&[host]).await.unwrap();
+    assert_eq!(stored.len(), 1);
+    let accepted = stored[0]
+        .state
+        .decide(
+            Decision::FalsePositive {
+                by: "carol".into(),
+                why: "not built with it".into(),
+            },
+            at(5),
+        )
+        .unwrap();
+    let again = steward_core::assessment::finding::reassess(
+        &accepted,
+        steward_core::assessment::finding::Observation::Seen(facts),
+        at(6),
+    );
+    assert!(matches!(again.status, Status::FalsePositive(_)));
+    let mut write = finding_write(host, again);
+    write.id = Some(stored[0].id);
+    write.event = None;
+    store.save_findings(&[write], at(6)).await.unwrap();
+    let stored = store.host_findings(&[host]).await.unwrap();
+    assert_eq!(stored[0].state.status.as_str(), "false_positive");
+    assert_eq!(stored[0].state.last_seen, at(6));
+
+    let lifecycle = HostLifecycle {
+        product: "debian".to_owned(),
+        cycle: "11".to_owned(),
+        operating_system: true,
+        state: "extended_support".to_owned(),
+        date: Some("2026-08-31".to_owned()),
+        source: Some("endoflife.date".to_owned()),
+        evidence: vec!["os-release debian 11".to_owned()],
+        assessed_at: at(6),
+    };
+    store
+        .set_host_lifecycle(host, std::slice::from_ref(&lifecycle), at(6))
+        .await
+        .unwrap();
+    assert_eq!(store.host_lifecycle(host).await.unwrap(), vec![lifecycle]);
+    let cycles = store.cycles_in_use().await.unwrap();
+    assert_eq!(cycles.len(), 1);
+    assert_eq!(cycles[0].1, 1);
+}
+
+async fn a_job_is_claimed_by_one_worker_at_a_time(db: &TestDb) {
+    let store = db.store();
+    let other = db.open_another().await;
+    let first = store
+        .enqueue_job("assess", "{\"scope\":\"all\"}", at(0))
+        .await
+        .unwrap();
+    let again = store
+        .enqueue_job("assess", "{\"scope\":\"all\"}", at(0))
+        .await
+        .unwrap();
+    assert_eq!(first, again, "a queued job is not queued twice");
+    let second = store
+        .enqueue_job("assess", "{\"hosts\":[1]}", at(0))
+        .await
+        .unwrap();
+    assert_eq!(store.pending_jobs().await.unwrap(), 2);
+
+    let lease = jiff::SignedDuration::from_secs(600);
+    let (a, b) = tokio::join!(
+        store.claim_job("server-a", at(1), lease),
+        other.claim_job("server-b", at(1), lease)
+    );
+    let claimed: Vec<i64> = [a.unwrap(), b.unwrap()]
+        .into_iter()
+        .flatten()
+        .map(|j| j.id)
+        .collect();
+    assert_eq!(claimed, vec![first], "one job, claimed once");
+
+    store
+        .finish_job(first, Ok("done".into()), at(1))
+        .await
+        .unwrap();
+    let next = other
+        .claim_job("server-b", at(1), lease)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(next.id, second);
+    // server-b dies; once its lease is over, server-a takes the job over.
+    assert!(
+        store
+            .claim_job("server-a", at(1), lease)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let later = Timestamp::from_second(at(1).as_second() + 601).unwrap();
+    let taken = store
+        .claim_job("server-a", later, lease)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(taken.id, second);
+    store
+        .finish_job(second, Err("failed".into()), later)
+        .await
+        .unwrap();
+    assert_eq!(store.pending_jobs().await.unwrap(), 0);
+    other.close().await;
 }

@@ -328,7 +328,7 @@ async fn load_packages(
 }
 
 /// A stored package source (`dpkg`, `rpm`, `python`) back as its type.
-fn parse_source(text: &str) -> Result<PackageSource> {
+pub(super) fn parse_source(text: &str) -> Result<PackageSource> {
     serde_json::from_value(serde_json::Value::String(text.to_owned()))
         .map_err(|_| StoreError::Corrupt(format!("packages.source: unknown source {text:?}")))
 }

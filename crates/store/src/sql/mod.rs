@@ -25,11 +25,15 @@ use crate::{Result, StoreError};
 
 mod access;
 mod agents;
+mod assessment_store;
 mod compliance;
 mod cursor;
+mod feeds;
+mod findings;
 mod hosts;
 mod identity;
 mod inventory;
+mod jobs;
 mod schema;
 mod software;
 mod store;

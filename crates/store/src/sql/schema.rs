@@ -23,6 +23,11 @@ const SQLITE: &[(i64, &str, &str)] = &[
         "access",
         include_str!("../../migrations/sqlite/0002_access.sql"),
     ),
+    (
+        3,
+        "assessment",
+        include_str!("../../migrations/sqlite/0003_assessment.sql"),
+    ),
 ];
 
 /// (version, description, SQL) of every PostgreSQL migration.
@@ -36,6 +41,11 @@ const POSTGRES: &[(i64, &str, &str)] = &[
         2,
         "access",
         include_str!("../../migrations/postgres/0002_access.sql"),
+    ),
+    (
+        3,
+        "assessment",
+        include_str!("../../migrations/postgres/0003_assessment.sql"),
     ),
 ];
 
