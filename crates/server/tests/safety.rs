@@ -10,103 +10,11 @@
 
 mod support;
 
-use axum::Router;
-use axum::body::Body;
-use axum::http::{Method, Request, StatusCode};
+use axum::http::{Method, StatusCode};
 use jiff::Timestamp;
-use serde_json::Value;
-use steward_api::access::Role;
-use steward_api::agent::{ENROLL_PATH, EnrollResponse, INVENTORY_PATH};
+use steward_api::agent::INVENTORY_PATH;
 use steward_server::{Settings, safety, secrets};
-use steward_store::{Actor, NewApiToken, Store};
-use support::{ATTRIBUTE, CONTROLS, HANDLER, SCRIPT, TestStore};
-use tower::ServiceExt;
-
-struct Answer {
-    status: StatusCode,
-    headers: axum::http::HeaderMap,
-    body: String,
-}
-
-impl Answer {
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.body).unwrap()
-    }
-}
-
-async fn call(
-    app: &Router,
-    method: Method,
-    uri: &str,
-    token: &str,
-    body: Option<String>,
-) -> Answer {
-    let mut request = Request::builder().method(method).uri(uri);
-    if !token.is_empty() {
-        request = request.header("authorization", format!("Bearer {token}"));
-    }
-    let body = match body {
-        Some(json) => {
-            request = request.header("content-type", "application/json");
-            Body::from(json)
-        }
-        None => Body::empty(),
-    };
-    let response = app
-        .clone()
-        .oneshot(request.body(body).unwrap())
-        .await
-        .unwrap();
-    let status = response.status();
-    let headers = response.headers().clone();
-    let bytes = axum::body::to_bytes(response.into_body(), 64 << 20)
-        .await
-        .unwrap();
-    Answer {
-        status,
-        headers,
-        body: String::from_utf8(bytes.to_vec()).unwrap(),
-    }
-}
-
-async fn admin_token(store: &dyn Store) -> String {
-    let secret = secrets::generate(secrets::API_TOKEN_PREFIX);
-    let token = NewApiToken {
-        name: "safety-admin".into(),
-        role: Role::Administrator,
-        hash: secrets::hash(&secret),
-        expires_at: None,
-    };
-    let actor = Actor::Cli("test".into());
-    store
-        .create_api_token(&token, &actor, Timestamp::now())
-        .await
-        .unwrap();
-    secret
-}
-
-/// Enrolls an agent and returns its credential.
-async fn enroll(app: &Router, store: &dyn Store, uuid: &str) -> String {
-    let secret = secrets::generate(secrets::ENROLLMENT_PREFIX);
-    let actor = Actor::Cli("test".into());
-    store
-        .create_enrollment_token(&secrets::hash(&secret), "safety", &actor, Timestamp::now())
-        .await
-        .unwrap();
-    let facts = support::hostile_inventory(uuid).facts;
-    let request = serde_json::json!({"enrollment_token": secret, "facts": facts});
-    let answer = call(
-        app,
-        Method::POST,
-        ENROLL_PATH,
-        "",
-        Some(request.to_string()),
-    )
-    .await;
-    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
-    let enrolled: EnrollResponse = serde_json::from_str(&answer.body).unwrap();
-    enrolled.credential
-}
+use support::{ATTRIBUTE, CONTROLS, HANDLER, SCRIPT, TestStore, admin_token, call, enroll};
 
 /// No payload appears raw in a page; each appears escaped.
 fn assert_inert(page: &str, what: &str) {

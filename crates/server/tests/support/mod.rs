@@ -9,12 +9,21 @@
 
 use std::sync::Arc;
 
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Method, Request, StatusCode};
 use jiff::Timestamp;
+use serde_json::Value;
+use steward_api::access::Role;
 use steward_api::agent::{AgentInfo, InventoryDocument};
+use steward_api::agent::{ENROLL_PATH, EnrollResponse, INVENTORY_PATH};
 use steward_core::inventory::{
     Dmi, HostFacts, InstalledPackage, Inventory, NetworkInterface, OsRelease, PackageSource,
 };
+use steward_server::secrets;
+use steward_store::{Actor, NewApiToken};
 use steward_store::{SqlStore, Store};
+use tower::ServiceExt;
 
 /// A store for one test, and what must be cleaned up after it.
 pub struct TestStore {
@@ -177,4 +186,107 @@ pub fn hostile_document(uuid: &str) -> InventoryDocument {
         },
         hostile_inventory(uuid),
     )
+}
+
+/// A response, read whole.
+pub struct Answer {
+    /// Status.
+    pub status: StatusCode,
+    /// Headers.
+    pub headers: axum::http::HeaderMap,
+    /// Body text.
+    pub body: String,
+}
+
+impl Answer {
+    /// The body as JSON.
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.body).unwrap()
+    }
+}
+
+/// Calls the application in-process, with a bearer token unless `token` is empty.
+pub async fn call(
+    app: &Router,
+    method: Method,
+    uri: &str,
+    token: &str,
+    body: Option<String>,
+) -> Answer {
+    let mut request = Request::builder().method(method).uri(uri);
+    if !token.is_empty() {
+        request = request.header("authorization", format!("Bearer {token}"));
+    }
+    let body = match body {
+        Some(json) => {
+            request = request.header("content-type", "application/json");
+            Body::from(json)
+        }
+        None => Body::empty(),
+    };
+    let response = app
+        .clone()
+        .oneshot(request.body(body).unwrap())
+        .await
+        .unwrap();
+    let status = response.status();
+    let headers = response.headers().clone();
+    let bytes = axum::body::to_bytes(response.into_body(), 64 << 20)
+        .await
+        .unwrap();
+    Answer {
+        status,
+        headers,
+        body: String::from_utf8(bytes.to_vec()).unwrap(),
+    }
+}
+
+/// A new administrator API token.
+pub async fn admin_token(store: &dyn Store) -> String {
+    let secret = secrets::generate(secrets::API_TOKEN_PREFIX);
+    let token = NewApiToken {
+        name: "safety-admin".into(),
+        role: Role::Administrator,
+        hash: secrets::hash(&secret),
+        expires_at: None,
+    };
+    let actor = Actor::Cli("test".into());
+    store
+        .create_api_token(&token, &actor, Timestamp::now())
+        .await
+        .unwrap();
+    secret
+}
+
+/// Enrolls an agent and returns its credential.
+pub async fn enroll(app: &Router, store: &dyn Store, uuid: &str) -> String {
+    let secret = secrets::generate(secrets::ENROLLMENT_PREFIX);
+    let actor = Actor::Cli("test".into());
+    store
+        .create_enrollment_token(&secrets::hash(&secret), "safety", &actor, Timestamp::now())
+        .await
+        .unwrap();
+    let facts = hostile_inventory(uuid).facts;
+    let request = serde_json::json!({"enrollment_token": secret, "facts": facts});
+    let answer = call(
+        app,
+        Method::POST,
+        ENROLL_PATH,
+        "",
+        Some(request.to_string()),
+    )
+    .await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    let enrolled: EnrollResponse = serde_json::from_str(&answer.body).unwrap();
+    enrolled.credential
+}
+
+/// Enrolls the hostile host and submits its inventory; returns the host id.
+pub async fn submit_hostile(app: &Router, store: &dyn Store) -> i64 {
+    let uuid = uuid::Uuid::now_v7().to_string();
+    let credential = enroll(app, store, &uuid).await;
+    let body = serde_json::to_string(&hostile_document(&uuid)).expect("document");
+    let answer = call(app, Method::POST, INVENTORY_PATH, &credential, Some(body)).await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    answer.json()["host_id"].as_i64().expect("host id")
 }
