@@ -21,6 +21,10 @@ pub struct FileSettings {
     pub listen: Option<String>,
     /// Mark session cookies `Secure` (browsers reach Steward over HTTPS).
     pub secure_cookies: Option<bool>,
+    /// PEM certificate chain to serve HTTPS with.
+    pub tls_cert: Option<PathBuf>,
+    /// PEM private key of `tls_cert`.
+    pub tls_key: Option<PathBuf>,
 }
 
 /// Largest settings file read.

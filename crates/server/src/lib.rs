@@ -5,7 +5,7 @@
 //! Modules follow the process steps: `inventory` takes agents' documents and shows hosts and
 //! software; `access` holds users, sessions, tokens and the table of who may call which route;
 //! `compliance` shows the audit log; `ops` serves health and metrics and writes the access log; `safety` adds the
-//! security headers and refuses NUL characters at input.
+//! security headers and refuses NUL characters at input; `tls` serves over HTTPS.
 //! Every route is declared with its access rule and passes the access guard.
 
 pub mod access;
@@ -18,6 +18,7 @@ mod ops;
 pub mod safety;
 pub mod secrets;
 mod state;
+pub mod tls;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -70,6 +71,25 @@ pub async fn serve(
     settings: Settings,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    let app = app(store, settings).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
+/// Serves the application over TLS on a bound listener until `shutdown` resolves. Session
+/// cookies are marked `Secure` whatever the settings say.
+pub async fn serve_tls(
+    listener: TcpListener,
+    tls: Arc<rustls::ServerConfig>,
+    store: Arc<dyn Store>,
+    mut settings: Settings,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    use axum::serve::ListenerExt;
+
+    settings.secure_cookies = true;
+    let listener = tls::TlsListener::new(listener, tls)?.tap_io(|_| {});
     let app = app(store, settings).into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)

@@ -2,8 +2,9 @@
 //! with no user, both create the `admin` user and print its one-time password once.
 
 use std::net::SocketAddr;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
@@ -27,6 +28,12 @@ pub struct ServeArgs {
     /// Mark session cookies `Secure`: set this when browsers reach Steward over HTTPS.
     #[arg(long, env = "STEWARD_SECURE_COOKIES")]
     secure_cookies: bool,
+    /// Serve HTTPS with this PEM certificate chain (leaf first); needs `--tls-key`.
+    #[arg(long, env = "STEWARD_TLS_CERT", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// The PEM private key of `--tls-cert`.
+    #[arg(long, env = "STEWARD_TLS_KEY", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
 }
 
 impl ServeArgs {
@@ -34,6 +41,35 @@ impl ServeArgs {
         Settings {
             secure_cookies: self.secure_cookies || file.secure_cookies.unwrap_or(false),
         }
+    }
+
+    /// The TLS configuration, when a certificate and key are set by flag or file.
+    fn tls(
+        &self,
+        file: &FileSettings,
+    ) -> anyhow::Result<Option<Arc<steward_server::tls::ServerConfig>>> {
+        let cert = self.tls_cert.clone().or_else(|| file.tls_cert.clone());
+        let key = self.tls_key.clone().or_else(|| file.tls_key.clone());
+        match (cert, key) {
+            (None, None) => Ok(None),
+            (Some(cert), Some(key)) => Ok(Some(steward_server::tls::server_config(&cert, &key)?)),
+            _ => anyhow::bail!("TLS needs both a certificate and a key (tls_cert and tls_key)"),
+        }
+    }
+}
+
+/// Serves plain HTTP, or HTTPS when `tls` is set.
+async fn run_server(
+    listener: TcpListener,
+    tls: Option<Arc<steward_server::tls::ServerConfig>>,
+    store: Arc<dyn Store>,
+    settings: Settings,
+) -> std::io::Result<()> {
+    match tls {
+        Some(tls) => {
+            steward_server::serve_tls(listener, tls, store, settings, shutdown_signal()).await
+        }
+        None => steward_server::serve(listener, store, settings, shutdown_signal()).await,
     }
 }
 
@@ -64,7 +100,11 @@ pub struct UpArgs {
     agent_interval: u64,
 }
 
-async fn bind(args: &ServeArgs, file: &FileSettings) -> anyhow::Result<(TcpListener, String)> {
+async fn bind(
+    args: &ServeArgs,
+    file: &FileSettings,
+    tls: bool,
+) -> anyhow::Result<(TcpListener, String)> {
     let listen = args
         .listen
         .clone()
@@ -82,10 +122,11 @@ async fn bind(args: &ServeArgs, file: &FileSettings) -> anyhow::Result<(TcpListe
     } else {
         local.ip().to_string()
     };
+    let scheme = if tls { "https" } else { "http" };
     let url = if local.is_ipv6() && !local.ip().is_unspecified() {
-        format!("http://[{host}]:{}", local.port())
+        format!("{scheme}://[{host}]:{}", local.port())
     } else {
-        format!("http://{host}:{}", local.port())
+        format!("{scheme}://{host}:{}", local.port())
     };
     Ok((listener, url))
 }
@@ -99,20 +140,22 @@ async fn shutdown_signal() {
 }
 
 pub async fn serve(args: ServeArgs, file: &FileSettings) -> anyhow::Result<ExitCode> {
+    let tls = args.tls(file)?;
     let store = args.store.open(file).await?;
-    let (listener, url) = bind(&args, file).await?;
+    let (listener, url) = bind(&args, file, tls.is_some()).await?;
     println!("Steward is listening on {url}");
     first_admin(store.as_ref(), &url).await?;
     let settings = args.settings(file);
-    steward_server::serve(listener, store, settings, shutdown_signal()).await?;
+    run_server(listener, tls, store, settings).await?;
     Ok(ExitCode::SUCCESS)
 }
 
 pub async fn up(args: UpArgs, file: &FileSettings) -> anyhow::Result<ExitCode> {
     let data_dir = args.serve.store.data_dir(file);
     ensure_dir(&data_dir)?;
+    let tls = args.serve.tls(file)?;
     let store = args.serve.store.open(file).await?;
-    let (listener, url) = bind(&args.serve, file).await?;
+    let (listener, url) = bind(&args.serve, file, tls.is_some()).await?;
     let agent_dir = data_dir.join("agent");
     let token = local_enrollment(store.as_ref(), &agent_dir).await?;
 
@@ -131,12 +174,7 @@ pub async fn up(args: UpArgs, file: &FileSettings) -> anyhow::Result<ExitCode> {
     println!("Press Ctrl-C to stop.");
 
     let settings = args.serve.settings(file);
-    let server = tokio::spawn(steward_server::serve(
-        listener,
-        store,
-        settings,
-        shutdown_signal(),
-    ));
+    let server = tokio::spawn(run_server(listener, tls, store, settings));
     let local_agent = agent::local(
         url,
         token,
