@@ -25,6 +25,23 @@ pub struct FileSettings {
     pub tls_cert: Option<PathBuf>,
     /// PEM private key of `tls_cert`.
     pub tls_key: Option<PathBuf>,
+    /// Where `steward feeds sync` downloads the feeds from (`[feeds]`).
+    #[serde(default)]
+    pub feeds: FeedsSettings,
+}
+
+/// The `[feeds]` section: the publishers' addresses, so a site can point at its own mirror.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FeedsSettings {
+    /// URL of one OSV ecosystem's export, with `{ecosystem}` where the ecosystem goes.
+    pub osv_url: Option<String>,
+    /// OSV ecosystems to download (osv.dev's names: `PyPI`, `crates.io`, `Debian`, …).
+    pub osv_ecosystems: Option<Vec<String>>,
+    /// URL of the CISA KEV catalog (JSON); empty to skip it.
+    pub kev_url: Option<String>,
+    /// Base URL of endoflife.date's API v1; empty to skip it.
+    pub endoflife_url: Option<String>,
 }
 
 /// Largest settings file read.
@@ -71,5 +88,20 @@ mod tests {
     fn known_keys_are_read() {
         let s: FileSettings = toml::from_str("listen = \"0.0.0.0:9000\"").unwrap();
         assert_eq!(s.listen.as_deref(), Some("0.0.0.0:9000"));
+    }
+
+    #[test]
+    fn feeds_section_is_read_and_its_unknown_keys_are_errors() {
+        let s: FileSettings =
+            toml::from_str("[feeds]\nosv_ecosystems = [\"PyPI\", \"Go\"]\nkev_url = \"\"").unwrap();
+        assert_eq!(
+            s.feeds.osv_ecosystems,
+            Some(vec!["PyPI".into(), "Go".into()])
+        );
+        assert_eq!(s.feeds.kev_url.as_deref(), Some(""));
+        let err = toml::from_str::<FileSettings>("[feeds]\nosv_urls = \"x\"")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("osv_urls"), "{err}");
     }
 }

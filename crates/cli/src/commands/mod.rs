@@ -3,6 +3,7 @@
 mod agent;
 mod audit;
 mod enroll;
+mod feeds;
 mod scan;
 mod serve;
 mod token;
@@ -58,6 +59,9 @@ enum Command {
     /// Version comparison by each ecosystem's rules.
     #[command(subcommand)]
     Versions(versions::VersionsCommand),
+    /// Advisory and lifecycle feeds: download them from their publishers.
+    #[command(subcommand)]
+    Feeds(feeds::FeedsCommand),
 }
 
 /// Where the store is: a data directory (SQLite) or a database URL.
@@ -126,6 +130,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Token(command) => token::run(command, &file).await,
         Command::Audit(command) => audit::run(command, &file).await,
         Command::Versions(command) => versions::run(command),
+        Command::Feeds(command) => feeds::run(command, &file).await,
     }
 }
 
