@@ -363,7 +363,7 @@ impl Sync {
             return report.failed(format!("cannot create {}: {err}", fresh.display()));
         }
 
-        let list = match self
+        let (list, list_validators) = match self
             .product_list(&list_url, &current, &fresh, &mut report)
             .await
         {
@@ -408,6 +408,9 @@ impl Sync {
         if let Err(err) = replace_dir(&fresh, &current, &aside) {
             return report.failed(err);
         }
+        if let Some(validators) = list_validators {
+            self.remember(&list_url, validators);
+        }
         let prefix = format!("{base}/products/");
         self.state
             .urls
@@ -421,14 +424,15 @@ impl Sync {
     }
 
     /// Fetches the product list into `fresh` (or copies the current one when unchanged) and
-    /// reads the product names from it.
+    /// reads the product names from it; a new list's validators are returned, to be kept once
+    /// the whole feed is in place.
     async fn product_list(
-        &mut self,
+        &self,
         url: &str,
         current: &Path,
         fresh: &Path,
         report: &mut FeedReport,
-    ) -> Result<BTreeSet<String>, String> {
+    ) -> Result<(BTreeSet<String>, Option<Validators>), String> {
         let destination = fresh.join(PRODUCT_LIST_FILE);
         let previous = self.validators_for(url, &current.join(PRODUCT_LIST_FILE));
         match self
@@ -440,15 +444,16 @@ impl Sync {
             Fetched::NotModified => {
                 report.files_not_modified += 1;
                 keep_copy(&current.join(PRODUCT_LIST_FILE), &destination)?;
-                read_product_list(&destination).map_err(|err| format!("{url}: {err}"))
+                let list =
+                    read_product_list(&destination).map_err(|err| format!("{url}: {err}"))?;
+                Ok((list, None))
             }
             Fetched::Downloaded { bytes, validators } => {
                 report.bytes += bytes;
                 report.files_downloaded += 1;
                 let list =
                     read_product_list(&destination).map_err(|err| format!("{url}: {err}"))?;
-                self.remember(url, validators);
-                Ok(list)
+                Ok((list, Some(validators)))
             }
         }
     }
