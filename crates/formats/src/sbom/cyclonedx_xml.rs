@@ -68,6 +68,9 @@ struct Parser<'a> {
     license: License,
     text: String,
     elements: usize,
+    /// The last offset asked for and its line: the reader moves forward, so counting newlines
+    /// from there keeps line numbers linear in the document's size, not quadratic.
+    line_cursor: std::cell::Cell<(usize, usize)>,
 }
 
 /// Parses a CycloneDX XML document into the shared model.
@@ -86,6 +89,7 @@ pub(crate) fn parse(bytes: &[u8], limits: &Limits) -> Result<Bom, DocumentError>
         license: License::default(),
         text: String::new(),
         elements: 0,
+        line_cursor: std::cell::Cell::new((0, 1)),
     };
     parser.run()?;
     Ok(parser.bom)
@@ -128,7 +132,19 @@ impl Parser<'_> {
     }
 
     fn line(&self, position: usize) -> usize {
-        line_at(self.source.as_bytes(), position)
+        let bytes = self.source.as_bytes();
+        let position = position.min(bytes.len());
+        let (from, line) = match self.line_cursor.get() {
+            (offset, line) if offset <= position => (offset, line),
+            _ => (0, 1),
+        };
+        let line = line
+            + bytes[from..position]
+                .iter()
+                .filter(|&&b| b == b'\n')
+                .count();
+        self.line_cursor.set((position, line));
+        line
     }
 
     fn start(&mut self, start: &BytesStart<'_>, position: usize) -> Result<(), DocumentError> {
