@@ -25,6 +25,8 @@ pub struct FileSettings {
     pub tls_cert: Option<PathBuf>,
     /// PEM private key of `tls_cert`.
     pub tls_key: Option<PathBuf>,
+    /// Roles whose users must sign in with a TOTP second factor.
+    pub require_totp: Option<Vec<steward_api::access::Role>>,
     /// Where `steward feeds sync` downloads the feeds from (`[feeds]`).
     #[serde(default)]
     pub feeds: FeedsSettings,

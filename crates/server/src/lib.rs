@@ -40,6 +40,7 @@ fn routes() -> Routes {
         .merge(inventory::api::routes())
         .merge(inventory::views::routes())
         .merge(access::sessions::routes())
+        .merge(access::second_factor::routes())
         .merge(access::api::routes())
         .merge(compliance::routes())
         .merge(openapi::routes())

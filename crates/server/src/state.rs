@@ -13,6 +13,9 @@ pub struct Settings {
     /// Mark cookies `Secure`: set when clients reach the server over HTTPS (directly or through
     /// a proxy that terminates TLS); browsers then never send the session over plain HTTP.
     pub secure_cookies: bool,
+    /// Roles whose users must sign in with a TOTP second factor; until they set one up they
+    /// reach only their account.
+    pub require_totp: Vec<steward_api::access::Role>,
 }
 
 /// Handler state.

@@ -31,6 +31,7 @@ use steward_core::inventory::{HostFacts, InstalledPackage, PendingUpdate, Sectio
 mod assessment;
 mod audit;
 mod error;
+mod second_factor;
 mod sql;
 
 pub use assessment::{
@@ -39,6 +40,7 @@ pub use assessment::{
 };
 pub use audit::{GENESIS_HASH, entry_hash};
 pub use error::StoreError;
+pub use second_factor::{PendingSignIn, SecondFactorStore};
 pub use sql::SqlStore;
 
 /// Result of a store operation.
@@ -189,7 +191,7 @@ pub struct NewApiToken {
 /// Steward's storage. Every method is one transaction; implementations are safe to share
 /// between tasks and between server processes on one database.
 #[async_trait]
-pub trait Store: AssessmentStore + Send + Sync {
+pub trait Store: AssessmentStore + SecondFactorStore + Send + Sync {
     /// Creates an enrollment token from the hash of its secret.
     async fn create_enrollment_token(
         &self,

@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use clap::Args;
+use steward_api::access::Role;
 use steward_server::{Settings, access, secrets};
 use steward_store::Store;
 use tokio::net::TcpListener;
@@ -34,12 +35,19 @@ pub struct ServeArgs {
     /// The PEM private key of `--tls-cert`.
     #[arg(long, env = "STEWARD_TLS_KEY", requires = "tls_cert")]
     tls_key: Option<PathBuf>,
+    /// Roles whose users must sign in with a TOTP second factor (comma-separated).
+    #[arg(long, env = "STEWARD_REQUIRE_TOTP", value_delimiter = ',')]
+    require_totp: Vec<Role>,
 }
 
 impl ServeArgs {
     fn settings(&self, file: &FileSettings) -> Settings {
         Settings {
             secure_cookies: self.secure_cookies || file.secure_cookies.unwrap_or(false),
+            require_totp: match self.require_totp.is_empty() {
+                true => file.require_totp.clone().unwrap_or_default(),
+                false => self.require_totp.clone(),
+            },
         }
     }
 

@@ -4,7 +4,8 @@
 //! Callers identify with an API token (`Authorization: Bearer stw_api_…`) or a session cookie.
 //! Without credentials, API routes answer 401 and pages redirect to `/login`; with a role that
 //! lacks the permission, 403. A session whose user still holds a one-time password reaches
-//! only their account page. Requests that change something through a session must carry the
+//! only their account page, and so does one whose role must use a second factor (the
+//! settings' `require_totp`) until they set it up. Requests that change something through a session must carry the
 //! session's CSRF token: forms as the `csrf` field, API calls as the `X-CSRF-Token` header.
 //! (API tokens need none: a browser never sends them on its own.)
 
@@ -75,6 +76,15 @@ async fn admit(state: &AppState, mut request: Request) -> Result<Request, Respon
             false => Redirect::to("/account").into_response(),
         });
     }
+    if permission != Permission::Account && second_factor_missing(state, &principal).await? {
+        return Err(match api {
+            true => AppError::Forbidden(
+                "your role signs in with a second factor: set it up first, at /account/totp".into(),
+            )
+            .into_response(),
+            false => Redirect::to("/account/totp").into_response(),
+        });
+    }
     if !principal.may(permission) {
         return Err(
             AppError::Forbidden(format!("the {} role may not do this", principal.role))
@@ -88,6 +98,20 @@ async fn admit(state: &AppState, mut request: Request) -> Result<Request, Respon
     }
     request.extensions_mut().insert(principal);
     Ok(request)
+}
+
+/// Whether the caller is a session of a role that must use a second factor but has none.
+async fn second_factor_missing(state: &AppState, principal: &Principal) -> Result<bool, Response> {
+    let Via::Session { user_id, .. } = principal.via else {
+        return Ok(false);
+    };
+    if !state.settings.require_totp.contains(&principal.role) {
+        return Ok(false);
+    }
+    let secret = state.store.totp_secret(user_id).await;
+    Ok(secret
+        .map_err(|e| AppError::from(e).into_response())?
+        .is_none())
 }
 
 fn changes(method: &Method) -> bool {
@@ -150,7 +174,7 @@ async fn identify(state: &AppState, headers: &HeaderMap) -> Result<Option<Princi
 }
 
 /// Compares two secrets without leaking, through timing, how much of them matched.
-fn same_secret(a: &str, b: &str) -> bool {
+pub(super) fn same_secret(a: &str, b: &str) -> bool {
     Sha256::digest(a.as_bytes()) == Sha256::digest(b.as_bytes())
 }
 

@@ -3,7 +3,8 @@
 //! [`table`] declares every route with the permission it needs and the one table of which role
 //! holds which permission; [`guard`] is the middleware that identifies the caller (API token or
 //! session cookie) and enforces that table and CSRF on every route. [`passwords`] hashes and
-//! checks passwords; [`sessions`] serves sign-in, sign-out and the account page; [`api`] the
+//! checks passwords; [`sessions`] serves sign-in, sign-out and the account page;
+//! [`second_factor`] the TOTP enrolment and the code step of sign-in; [`api`] the
 //! users, API tokens and enrollment tokens of the REST API.
 //!
 //! Invariant: a route exists only with a declared access rule, because routes are added
@@ -12,6 +13,7 @@
 pub mod api;
 pub mod guard;
 pub mod passwords;
+pub mod second_factor;
 pub mod sessions;
 pub mod table;
 

@@ -18,7 +18,7 @@ use steward_store::{NewSession, UserRecord};
 
 use super::guard::{SESSION_COOKIE, SESSION_LIFETIME};
 use super::table::{Access, Permission, Routes};
-use super::{ClientAddress, Principal, Via, passwords};
+use super::{ClientAddress, Principal, Via, passwords, second_factor};
 use crate::chrome::Chrome;
 use crate::{AppError, AppState, secrets};
 
@@ -50,7 +50,7 @@ struct LoginPage {
     message: Option<String>,
 }
 
-fn render(status: StatusCode, template: &impl Template) -> Result<Response, AppError> {
+pub(super) fn render(status: StatusCode, template: &impl Template) -> Result<Response, AppError> {
     let html = template
         .render()
         .map_err(|e| AppError::Internal(format!("cannot render page: {e}")))?;
@@ -127,6 +127,13 @@ async fn login(
     };
 
     state.store.clear_login_failures(&form.name).await?;
+    if state.store.totp_secret(user.user.id).await?.is_some() {
+        let next = safe_next(Some(&form.next));
+        let pending =
+            second_factor::begin(&state, user.user.id, &user.user.name, next, now).await?;
+        tracing::info!(user = %user.user.name, %address, "password accepted; code asked");
+        return Ok((jar.add(pending), Redirect::to("/login/code")).into_response());
+    }
     let cookie = start_session(&state, user.user.id, now).await?;
     tracing::info!(user = %user.user.name, %address, "signed in");
     let target = match (user.user.must_change_password, user.user.role) {
@@ -164,7 +171,7 @@ async fn throttled_until(
 }
 
 /// Stores a new session and returns its cookie.
-async fn start_session(
+pub(super) async fn start_session(
     state: &AppState,
     user_id: i64,
     now: Timestamp,

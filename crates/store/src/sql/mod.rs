@@ -35,6 +35,7 @@ mod identity;
 mod inventory;
 mod jobs;
 mod schema;
+mod second_factor;
 mod software;
 mod store;
 

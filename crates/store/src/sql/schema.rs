@@ -28,6 +28,11 @@ const SQLITE: &[(i64, &str, &str)] = &[
         "assessment",
         include_str!("../../migrations/sqlite/0003_assessment.sql"),
     ),
+    (
+        5,
+        "second_factor",
+        include_str!("../../migrations/sqlite/0005_second_factor.sql"),
+    ),
 ];
 
 /// (version, description, SQL) of every PostgreSQL migration.
@@ -46,6 +51,11 @@ const POSTGRES: &[(i64, &str, &str)] = &[
         3,
         "assessment",
         include_str!("../../migrations/postgres/0003_assessment.sql"),
+    ),
+    (
+        5,
+        "second_factor",
+        include_str!("../../migrations/postgres/0005_second_factor.sql"),
     ),
 ];
 
