@@ -32,6 +32,7 @@ mod assessment;
 mod audit;
 mod error;
 mod second_factor;
+mod sign_in;
 mod sql;
 
 pub use assessment::{
@@ -41,6 +42,7 @@ pub use assessment::{
 pub use audit::{GENESIS_HASH, entry_hash};
 pub use error::StoreError;
 pub use second_factor::{PendingSignIn, SecondFactorStore};
+pub use sign_in::{MAX_AUDITED_NAME, SignInOutcome, SignInStore};
 pub use sql::SqlStore;
 
 /// Result of a store operation.
@@ -191,7 +193,7 @@ pub struct NewApiToken {
 /// Steward's storage. Every method is one transaction; implementations are safe to share
 /// between tasks and between server processes on one database.
 #[async_trait]
-pub trait Store: AssessmentStore + SecondFactorStore + Send + Sync {
+pub trait Store: AssessmentStore + SecondFactorStore + SignInStore + Send + Sync {
     /// Creates an enrollment token from the hash of its secret.
     async fn create_enrollment_token(
         &self,

@@ -16,7 +16,7 @@ use axum_extra::extract::CookieJar;
 use axum_extra::extract::cookie::{Cookie, SameSite};
 use jiff::{SignedDuration, Timestamp};
 use serde::Deserialize;
-use steward_store::{PendingSignIn, Store};
+use steward_store::{PendingSignIn, SignInOutcome, Store};
 use totp_rs::{Algorithm, Secret, TOTP};
 
 use super::sessions::{render, start_session};
@@ -192,6 +192,12 @@ async fn code_form(
             .record_login_failure(&pending.user_name, &address, now, forget_before)
             .await?;
         tracing::info!(user = %pending.user_name, %address, "sign-in failed: wrong code");
+        let outcome = SignInOutcome::WrongCode;
+        let name = &pending.user_name;
+        state
+            .store
+            .audit_sign_in(name, &address, outcome, now)
+            .await?;
         let page = CodePage {
             chrome: Chrome::default(),
             message: Some("Wrong or used code. Sign in again.".into()),
@@ -203,6 +209,12 @@ async fn code_form(
 
     let session = start_session(&state, pending.user_id, now).await?;
     tracing::info!(user = %pending.user_name, %address, "signed in with a second factor");
+    let outcome = SignInOutcome::SignedIn;
+    let name = &pending.user_name;
+    state
+        .store
+        .audit_sign_in(name, &address, outcome, now)
+        .await?;
     Ok((jar.add(session), Redirect::to(&pending.next_path)).into_response())
 }
 

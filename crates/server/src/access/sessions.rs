@@ -4,7 +4,9 @@
 //! servers agree: after [`MAX_FAILURES_PER_NAME`] failures for one name, or
 //! [`MAX_FAILURES_PER_ADDRESS`] from one address, within [`THROTTLE_WINDOW`], sign-in is
 //! refused without checking the password until the oldest counted failure leaves the window.
-//! Unknown names and wrong passwords get the same answer in the same time.
+//! Unknown names and wrong passwords get the same answer in the same time. Every sign-in,
+//! failed sign-in and sign-out is written to the audit log; starting a session deletes the
+//! sessions that expired.
 
 use askama::Template;
 use axum::extract::{Form, Query, State};
@@ -14,7 +16,7 @@ use axum_extra::extract::CookieJar;
 use axum_extra::extract::cookie::{Cookie, SameSite};
 use jiff::{SignedDuration, Timestamp};
 use serde::Deserialize;
-use steward_store::{NewSession, UserRecord};
+use steward_store::{NewSession, SignInOutcome, UserRecord};
 
 use super::guard::{SESSION_COOKIE, SESSION_LIFETIME};
 use super::table::{Access, Permission, Routes};
@@ -108,6 +110,11 @@ async fn login(
 
     if let Some(until) = throttled_until(&state, &form.name, &address, now).await? {
         tracing::info!(user = %form.name, %address, "sign-in throttled");
+        let outcome = SignInOutcome::Throttled;
+        state
+            .store
+            .audit_sign_in(&form.name, &address, outcome, now)
+            .await?;
         let message = format!(
             "Too many failed sign-ins for this name or from this address. Try again after {}.",
             until.strftime("%H:%M UTC")
@@ -123,6 +130,11 @@ async fn login(
             .record_login_failure(&form.name, &address, now, forget_before)
             .await?;
         tracing::info!(user = %form.name, %address, "sign-in failed");
+        let outcome = SignInOutcome::WrongPassword;
+        state
+            .store
+            .audit_sign_in(&form.name, &address, outcome, now)
+            .await?;
         return refuse(StatusCode::UNAUTHORIZED, "Wrong name or password.".into());
     };
 
@@ -136,6 +148,11 @@ async fn login(
     }
     let cookie = start_session(&state, user.user.id, now).await?;
     tracing::info!(user = %user.user.name, %address, "signed in");
+    let outcome = SignInOutcome::SignedIn;
+    state
+        .store
+        .audit_sign_in(&user.user.name, &address, outcome, now)
+        .await?;
     let target = match (user.user.must_change_password, user.user.role) {
         (true, _) => "/account",
         (false, role) if !super::allows(role, Permission::ReadInventory) => "/account",
@@ -176,6 +193,13 @@ pub(super) async fn start_session(
     user_id: i64,
     now: Timestamp,
 ) -> Result<Cookie<'static>, AppError> {
+    let ended = state
+        .store
+        .delete_expired_sessions(now - super::guard::SESSION_IDLE, now)
+        .await?;
+    if ended > 0 {
+        tracing::debug!(ended, "expired sessions deleted");
+    }
     let secret = secrets::generate(secrets::SESSION_PREFIX);
     let session = NewSession {
         id_hash: secrets::hash(&secret),
@@ -201,11 +225,19 @@ fn session_cookie(value: String, secure: bool) -> Cookie<'static> {
 
 async fn logout(
     State(state): State<AppState>,
+    ClientAddress(address): ClientAddress,
     principal: Principal,
     jar: CookieJar,
 ) -> Result<Response, AppError> {
     if let Via::Session { id_hash, .. } = &principal.via {
         state.store.delete_session(id_hash).await?;
+        let address = address.map_or_else(|| "unknown".to_owned(), |a| a.to_string());
+        let outcome = SignInOutcome::SignedOut;
+        let now = Timestamp::now();
+        state
+            .store
+            .audit_sign_in(&principal.name, &address, outcome, now)
+            .await?;
     }
     let gone = Cookie::build((SESSION_COOKIE, "")).path("/").build();
     Ok((jar.remove(gone), Redirect::to("/login")).into_response())

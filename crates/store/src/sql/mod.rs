@@ -36,6 +36,7 @@ mod inventory;
 mod jobs;
 mod schema;
 mod second_factor;
+mod sign_in;
 mod software;
 mod store;
 
