@@ -2,6 +2,7 @@
 
 mod agent;
 mod audit;
+mod bench;
 mod enroll;
 mod feeds;
 mod scan;
@@ -62,6 +63,8 @@ enum Command {
     /// Advisory and lifecycle feeds: download them from their publishers.
     #[command(subcommand)]
     Feeds(feeds::FeedsCommand),
+    /// Benchmark a generated fleet: ingest, assessment, queries, memory; prints one table.
+    Bench(bench::BenchArgs),
 }
 
 /// Where the store is: a data directory (SQLite) or a database URL.
@@ -131,6 +134,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Audit(command) => audit::run(command, &file).await,
         Command::Versions(command) => versions::run(command),
         Command::Feeds(command) => feeds::run(command, &file).await,
+        Command::Bench(args) => bench::run(args).await,
     }
 }
 

@@ -333,7 +333,7 @@ pub fn package_cycle(package: &InstalledPackage) -> Option<ProductCycle> {
 fn package_rule(package: &InstalledPackage) -> Option<(usize, ProductCycle)> {
     let name = match package.source {
         PackageSource::Python => ecosystem::normalize_name("PyPI", &package.name).into_owned(),
-        PackageSource::Dpkg | PackageSource::Rpm => package.name.clone(),
+        PackageSource::Dpkg | PackageSource::Rpm | PackageSource::Apk => package.name.clone(),
     };
     PACKAGE_RULES.iter().enumerate().find_map(|(index, rule)| {
         if !rule.sources.contains(&package.source) {

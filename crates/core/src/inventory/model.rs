@@ -149,6 +149,8 @@ pub enum PackageSource {
     Rpm,
     /// Python distributions found in site-packages (`*.dist-info`, `*.egg-info`).
     Python,
+    /// Alpine's apk database.
+    Apk,
 }
 
 /// One installed package as a host reports it.
