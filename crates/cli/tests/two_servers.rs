@@ -245,6 +245,7 @@ async fn scenario(url: &str) {
             (format!("http://127.0.0.1:{port}"), Serve(child))
         })
         .collect();
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let http = reqwest::Client::new();
     let deadline = Instant::now() + Duration::from_secs(60);
     for (server, _) in &servers {

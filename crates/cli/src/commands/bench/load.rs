@@ -207,6 +207,9 @@ where
     Ok(())
 }
 
+/// Where an enrolling agent leaves its credential and host id.
+type Slot = std::sync::Mutex<Option<(String, i64)>>;
+
 /// Enrolls every host with the enrollment token, `concurrency` at a time.
 pub async fn enroll(
     url: &str,
@@ -216,8 +219,7 @@ pub async fn enroll(
 ) -> anyhow::Result<(Agents, Duration)> {
     let hosts = u64::try_from(fleet.hosts.len())?;
     let http = client(concurrency)?;
-    let slots: Arc<Vec<std::sync::Mutex<Option<(String, i64)>>>> =
-        Arc::new((0..hosts).map(|_| std::sync::Mutex::new(None)).collect());
+    let slots: Arc<Vec<Slot>> = Arc::new((0..hosts).map(|_| std::sync::Mutex::new(None)).collect());
     let start = Instant::now();
     {
         let fleet = fleet.clone();

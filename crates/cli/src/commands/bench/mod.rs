@@ -85,8 +85,6 @@ impl Runs {
 fn number(x: f64) -> String {
     if !x.is_finite() {
         "–".to_owned()
-    } else if x >= 1000.0 {
-        format!("{x:.0}")
     } else if x >= 100.0 {
         format!("{x:.0}")
     } else if x >= 10.0 {
