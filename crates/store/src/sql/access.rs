@@ -84,10 +84,9 @@ pub(super) async fn create_user(
     .await
     .map_err(|e| match &e {
         // Another server created the same user between the check above and this insert.
-        sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Conflict(format!(
-            "a user named {:?} already exists",
-            user.name
-        )),
+        sqlx::Error::Database(db) if db.is_unique_violation() => {
+            StoreError::Conflict(format!("a user named {:?} already exists", user.name))
+        }
         _ => StoreError::from(e),
     })?;
     let created = user_in(&mut tx, id).await?;
