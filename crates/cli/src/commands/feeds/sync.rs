@@ -18,7 +18,7 @@ use std::sync::Arc;
 use anyhow::Context;
 use clap::Args;
 use serde::{Deserialize, Serialize};
-use steward_formats::feeds::mirror::{self, FeedKind};
+use steward_formats::feeds::mirror::{self, FeedKind, Mirror};
 use steward_formats::feeds::{MAX_FILE_BYTES, eol, kev};
 use tokio::sync::Semaphore;
 
@@ -101,7 +101,6 @@ struct ImportReport {
     advisories: usize,
     kev_entries: usize,
     lifecycle_products: usize,
-    skipped_files: usize,
     errors: Vec<String>,
 }
 
@@ -605,46 +604,96 @@ fn replace_dir(fresh: &Path, current: &Path, aside: &Path) -> Result<(), String>
 }
 
 impl Sync {
-    /// Imports every feed downloaded now or left waiting by an earlier sync.
+    /// Imports every feed downloaded now or left waiting by an earlier sync. They are read in
+    /// one pass over a view of the mirror holding only those feeds (hard links at the same
+    /// relative paths), so each feed keeps the origin an import of the whole mirror gives it.
     async fn import_changed(&mut self, reports: &mut [FeedReport]) -> anyhow::Result<()> {
-        for report in reports.iter_mut() {
-            if !self.state.pending_import.contains(&report.feed) {
-                continue;
-            }
-            let path = self.layout.mirror.join(&report.feed);
-            eprintln!("{}: importing {}", report.feed, path.display());
-            let import = import_feed(&report.feed, path).await?;
+        let feeds: Vec<String> = reports
+            .iter()
+            .map(|report| report.feed.clone())
+            .filter(|feed| self.state.pending_import.contains(feed))
+            .collect();
+        if feeds.is_empty() {
+            return Ok(());
+        }
+        let view = self.layout.incoming.join("import");
+        for feed in &feeds {
+            link_tree(&self.layout.mirror.join(feed), &view.join(feed))?;
+        }
+
+        eprintln!("importing {}", feeds.join(", "));
+        let loaded = load_view(view.clone()).await?;
+        for report in reports.iter_mut().filter(|r| feeds.contains(&r.feed)) {
+            let import = ImportReport::of(&loaded, &view, &report.feed);
             if import.errors.is_empty() {
                 self.state.mark_imported(&report.feed);
-                self.save_state()?;
             }
             report.import = Some(import);
         }
-        Ok(())
+        self.save_state()?;
+        std::fs::remove_dir_all(&view).with_context(|| format!("cannot remove {}", view.display()))
     }
 }
 
-/// Reads one feed of the mirror and counts what it holds.
-async fn import_feed(feed: &str, path: PathBuf) -> anyhow::Result<ImportReport> {
-    let name = feed.to_owned();
-    let loaded = tokio::task::spawn_blocking(move || {
-        mirror::load(&path, |progress| {
+/// Mirrors the file tree at `from` into `to` with hard links (copies where links fail).
+fn link_tree(from: &Path, to: &Path) -> anyhow::Result<()> {
+    if from.is_file() {
+        if let Some(parent) = to.parent() {
+            ensure_dir(parent)?;
+        }
+        return keep_copy(from, to).map_err(anyhow::Error::msg);
+    }
+    ensure_dir(to)?;
+    let entries =
+        std::fs::read_dir(from).with_context(|| format!("cannot read {}", from.display()))?;
+    for entry in entries {
+        let entry = entry.with_context(|| format!("cannot read {}", from.display()))?;
+        link_tree(&entry.path(), &to.join(entry.file_name()))?;
+    }
+    Ok(())
+}
+
+/// Reads the import view, with a progress line now and then.
+async fn load_view(view: PathBuf) -> anyhow::Result<Mirror> {
+    tokio::task::spawn_blocking(move || {
+        mirror::load(&view, |progress| {
             if progress.files_seen % 10_000 == 0 {
-                eprintln!("{name}: {} files read", progress.files_seen);
+                eprintln!("importing: {} files read", progress.files_seen);
             }
         })
     })
     .await
     .context("the import stopped")?
-    .map_err(anyhow::Error::new)?;
+    .map_err(anyhow::Error::new)
+}
 
-    Ok(ImportReport {
-        advisories: loaded.records(FeedKind::Osv),
-        kev_entries: loaded.records(FeedKind::Kev),
-        lifecycle_products: loaded.records(FeedKind::EndOfLifeDate),
-        skipped_files: loaded.skipped,
-        errors: loaded.errors.iter().map(ToString::to_string).collect(),
-    })
+impl ImportReport {
+    /// What the import read for `feed`: its origins are the feed's path or lie under it.
+    fn of(loaded: &Mirror, view: &Path, feed: &str) -> ImportReport {
+        let nested = format!("{feed}/");
+        let mut report = ImportReport::default();
+        let counts = loaded.feeds.iter().filter(|count| {
+            count.imported && (count.origin == feed || count.origin.starts_with(&nested))
+        });
+        for count in counts {
+            match count.kind {
+                FeedKind::Osv => report.advisories += count.records,
+                FeedKind::Kev => report.kev_entries += count.records,
+                FeedKind::EndOfLifeDate => report.lifecycle_products += count.records,
+                _ => {}
+            }
+        }
+        let under = format!("{}/", view.join(feed).display());
+        report.errors = loaded
+            .errors
+            .iter()
+            .filter(|error| {
+                error.path.starts_with(&under) || error.path == under[..under.len() - 1]
+            })
+            .map(ToString::to_string)
+            .collect();
+        report
+    }
 }
 
 fn print_summary(reports: &[FeedReport], json: bool) -> anyhow::Result<()> {
@@ -668,13 +717,11 @@ fn print_summary(reports: &[FeedReport], json: bool) -> anyhow::Result<()> {
         println!("{}: {line}", report.feed);
         if let Some(import) = &report.import {
             println!(
-                "{}: imported {} advisories, {} KEV entries, {} lifecycle products; \
-                 {} files skipped, {} errors",
+                "{}: imported {} advisories, {} KEV entries, {} lifecycle products; {} errors",
                 report.feed,
                 import.advisories,
                 import.kev_entries,
                 import.lifecycle_products,
-                import.skipped_files,
                 import.errors.len()
             );
             for error in &import.errors {
