@@ -14,6 +14,8 @@ pub struct Chrome {
     pub inventory: bool,
     /// Show the audit log.
     pub audit: bool,
+    /// Show the users and tokens page.
+    pub access: bool,
     /// Show the sign-out form (sessions only).
     pub session: bool,
 }
@@ -26,6 +28,7 @@ impl Chrome {
             csrf: principal.csrf().to_owned(),
             inventory: principal.may(Permission::ReadInventory),
             audit: principal.may(Permission::ReadAudit),
+            access: principal.may(Permission::ReadAccess),
             session: matches!(principal.via, Via::Session { .. }),
         }
     }

@@ -41,6 +41,7 @@ fn routes() -> Routes {
         .merge(inventory::views::routes())
         .merge(access::sessions::routes())
         .merge(access::second_factor::routes())
+        .merge(access::admin::routes())
         .merge(access::api::routes())
         .merge(compliance::routes())
         .merge(openapi::routes())

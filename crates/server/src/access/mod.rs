@@ -4,12 +4,14 @@
 //! holds which permission; [`guard`] is the middleware that identifies the caller (API token or
 //! session cookie) and enforces that table and CSRF on every route. [`passwords`] hashes and
 //! checks passwords; [`sessions`] serves sign-in, sign-out and the account page;
-//! [`second_factor`] the TOTP enrolment and the code step of sign-in; [`api`] the
+//! [`second_factor`] the TOTP enrolment and the code step of sign-in; [`admin`] the
+//! administrators' user and token pages; [`api`] the
 //! users, API tokens and enrollment tokens of the REST API.
 //!
 //! Invariant: a route exists only with a declared access rule, because routes are added
 //! through [`table::Routes`], and the guard refuses any request whose route it cannot find.
 
+pub mod admin;
 pub mod api;
 pub mod guard;
 pub mod passwords;
