@@ -215,6 +215,20 @@ async fn path_of(browser: &Client) -> Result<String, String> {
     Ok(url.path().to_owned())
 }
 
+/// Waits up to ten seconds for a navigation to reach a path accepted by `arrived`: a click or
+/// form submission returns before the next page has loaded.
+async fn wait_for_path(browser: &Client, arrived: impl Fn(&str) -> bool) -> Result<String, String> {
+    let mut path = path_of(browser).await?;
+    for _ in 0..100 {
+        if arrived(&path) {
+            return Ok(path);
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        path = path_of(browser).await?;
+    }
+    Ok(path)
+}
+
 async fn text_of(browser: &Client, css: &str) -> Result<String, String> {
     let element = step(
         &format!("find {css}"),
@@ -235,7 +249,7 @@ async fn sign_in(browser: &Client, base: &str) -> Result<(), String> {
         form.set_by_name("password", PASSWORD).await,
     )?;
     step("submit the sign-in form", form.submit().await)?;
-    let path = path_of(browser).await?;
+    let path = wait_for_path(browser, |p| p != "/login").await?;
     match path.as_str() {
         "/" | "/hosts" => Ok(()),
         other => Err(format!(
@@ -250,7 +264,7 @@ async fn sign_out(browser: &Client) -> Result<(), String> {
         "click Sign out",
         step("find Sign out", button.await)?.click().await,
     )?;
-    let path = path_of(browser).await?;
+    let path = wait_for_path(browser, |p| p == "/login").await?;
     if path != "/login" {
         return Err(format!(
             "after sign-out the browser is at {path}, not /login"
@@ -298,7 +312,8 @@ async fn a_person_signs_in_browses_hosts_opens_one_and_signs_out() {
             browser.find(Locator::Css(&link)).await,
         )?;
         step("open the host", link.click().await)?;
-        if path_of(browser).await? != format!("/hosts/{host_id}") {
+        let host_path = format!("/hosts/{host_id}");
+        if wait_for_path(browser, |p| p == host_path).await? != host_path {
             return Err("the host's link did not open the host".into());
         }
         let heading = text_of(browser, "main h1").await?;
