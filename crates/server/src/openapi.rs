@@ -23,7 +23,7 @@ use crate::{access, compliance};
         access::api::update_user, access::api::reset_password, access::api::list_tokens,
         access::api::create_token, access::api::revoke_token,
         access::api::list_enrollment_tokens, access::api::create_enrollment_token,
-        access::api::revoke_enrollment_token,
+        access::api::revoke_enrollment_token, access::second_factor::remove_api,
         compliance::list_audit, compliance::verify_audit,
     ),
     modifiers(&Security),

@@ -214,6 +214,15 @@ async fn enrolment_then_sign_in_asks_for_a_fresh_code() {
         let hosts = browser.send(&app, Method::GET, "/hosts", "").await;
         assert_eq!(hosts.status, StatusCode::OK);
 
+        // An administrator removes the factor (a lost phone): the password alone signs in.
+        let admin = support::admin_token(store.as_ref()).await;
+        let ada = store.user_by_name("ada").await.unwrap().unwrap().user.id;
+        let uri = format!("/api/v1/users/{ada}/totp");
+        let removed = support::call(&app, Method::DELETE, &uri, &admin, None).await;
+        assert_eq!(removed.status, StatusCode::NO_CONTENT, "{}", removed.body);
+        let mut browser = Browser::default();
+        assert_eq!(browser.sign_in(&app, "ada").await.location, "/hosts");
+
         test.cleanup().await;
     }
 }

@@ -9,7 +9,7 @@
 //! Enforcement: roles named in the settings reach nothing but their account until they enrol.
 
 use askama::Template;
-use axum::extract::{Form, Query, State};
+use axum::extract::{Form, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::CookieJar;
@@ -43,6 +43,49 @@ pub fn routes() -> Routes {
         .get("/account/totp", account, account_page)
         .post("/account/totp/start", account, start)
         .post("/account/totp/confirm", account, confirm)
+        .delete(
+            "/api/v1/users/{id}/totp",
+            Access::Requires(Permission::ManageAccess),
+            remove_api,
+        )
+        .post(
+            "/users/{id}/totp/remove",
+            Access::Requires(Permission::ManageAccess),
+            remove_form,
+        )
+}
+
+/// Removes a user's second factor (for a user who lost their authenticator); audited.
+async fn remove(state: &AppState, principal: &Principal, id: i64) -> Result<(), AppError> {
+    let actor = principal.actor();
+    let now = Timestamp::now();
+    match state.store.set_totp_secret(id, None, &actor, now).await? {
+        true => Ok(()),
+        false => Err(AppError::NotFound(format!("no user with id {id}"))),
+    }
+}
+
+/// Remove a user's TOTP second factor, so they sign in with their password alone (and set up
+/// a new one, if their role requires it).
+#[utoipa::path(delete, path = "/api/v1/users/{id}/totp", tag = "access",
+    params(("id" = i64, Path, description = "User id")),
+    responses((status = 204), (status = 404, body = steward_api::error::ErrorEnvelope)))]
+pub async fn remove_api(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path(id): Path<i64>,
+) -> Result<StatusCode, AppError> {
+    remove(&state, &principal, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn remove_form(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
+    remove(&state, &principal, id).await?;
+    Ok(Redirect::to("/users#users").into_response())
 }
 
 fn totp(secret_base32: &str, account: &str) -> Result<TOTP, AppError> {
