@@ -9,6 +9,7 @@
 //! Every route is declared with its access rule and passes the access guard.
 
 pub mod access;
+pub mod assessment;
 mod chrome;
 pub mod compliance;
 mod error;
@@ -73,10 +74,14 @@ pub async fn serve(
     settings: Settings,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    let worker = format!("server-{}", std::process::id());
+    let jobs = assessment::worker::spawn(store.clone(), worker);
     let app = app(store, settings).into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
-        .await
+        .await?;
+    jobs.abort();
+    Ok(())
 }
 
 /// Serves the application over TLS on a bound listener until `shutdown` resolves. Session

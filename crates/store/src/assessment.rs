@@ -144,6 +144,8 @@ pub struct FindingWrite {
     pub matches: Vec<FindingMatch>,
     /// When the state changed: the event to add to its history (state, why).
     pub event: Option<(String, Option<String>)>,
+    /// Write only the state (the finding was not seen: its other columns stay as they were).
+    pub state_only: bool,
 }
 
 /// A job for the background workers.

@@ -1693,6 +1693,7 @@ fn finding_write(host: i64, state: FindingState) -> FindingWrite {
             fixed: vec!["7.74.0-1.3+deb11u3".to_owned()],
         }],
         event: Some(("open".to_owned(), None)),
+        state_only: false,
     }
 }
 

@@ -67,6 +67,30 @@ impl Mirror {
     }
 }
 
+/// Everything read from a mirror, feed by feed.
+#[derive(Debug, Default)]
+pub struct MirrorFeeds {
+    /// Every feed found, with its records when it was imported (none otherwise).
+    pub feeds: Vec<FeedRecords>,
+    /// Files that are not feeds.
+    pub skipped: usize,
+    /// Every file that could not be read, with its error.
+    pub errors: Vec<FeedError>,
+}
+
+/// One feed and its records.
+#[derive(Debug)]
+pub struct FeedRecords {
+    /// What it held, and whether it was imported.
+    pub count: FeedCount,
+    /// Its advisories (Alpine secdb files of one release already merged).
+    pub advisories: Vec<Advisory>,
+    /// Its KEV entries.
+    pub kev: Vec<KevEntry>,
+    /// Its lifecycle products.
+    pub lifecycle: Vec<LifecycleProduct>,
+}
+
 /// A file that could not be read: its path (`archive!inner/path` inside archives) and why.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{path}: {message}")]
@@ -92,6 +116,21 @@ pub enum FeedKind {
     DebianTracker,
     /// Alpine secdb files.
     AlpineSecdb,
+}
+
+impl FeedKind {
+    /// The feed kind's name: `osv`, `kev`, `endoflife.date`, `distro-info`, `debian-tracker`,
+    /// `alpine-secdb`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FeedKind::Osv => "osv",
+            FeedKind::Kev => "kev",
+            FeedKind::EndOfLifeDate => "endoflife.date",
+            FeedKind::DistroInfo => "distro-info",
+            FeedKind::DebianTracker => "debian-tracker",
+            FeedKind::AlpineSecdb => "alpine-secdb",
+        }
+    }
 }
 
 /// One feed: its kind, its origin, how many files and records it held, and whether it was
@@ -122,6 +161,10 @@ pub struct Progress {
 /// Walks the mirror at `root`, calling `progress` after each file. Fails only when `root`
 /// itself cannot be read; every other problem is reported in [`Mirror::errors`].
 pub fn load(root: &Path, progress: impl FnMut(Progress)) -> Result<Mirror, FeedError> {
+    Ok(walk_mirror(root, progress)?.join())
+}
+
+fn walk_mirror(root: &Path, progress: impl FnMut(Progress)) -> Result<MirrorFeeds, FeedError> {
     let mut walk = Walk {
         root: root.to_path_buf(),
         feeds: BTreeMap::new(),
@@ -143,6 +186,12 @@ pub fn load(root: &Path, progress: impl FnMut(Progress)) -> Result<Mirror, FeedE
         walk.disk_file(root);
     }
     Ok(walk.finish())
+}
+
+/// Walks the mirror at `root` like [`load`], but keeps each feed's records apart, so that a
+/// store can replace one feed at a time.
+pub fn load_feeds(root: &Path, progress: impl FnMut(Progress)) -> Result<MirrorFeeds, FeedError> {
+    walk_mirror(root, progress)
 }
 
 /// What one recognised file held.
@@ -435,53 +484,73 @@ impl<P: FnMut(Progress)> Walk<P> {
         self.tick();
     }
 
-    fn finish(self) -> Mirror {
+    fn finish(self) -> MirrorFeeds {
+        let mut loaded = MirrorFeeds {
+            skipped: self.skipped,
+            ..MirrorFeeds::default()
+        };
+        for ((kind, origin), feed) in self.feeds {
+            let origin_failed = self.origin_errors.contains_key(&origin);
+            let imported = feed.errors.is_empty() && !origin_failed;
+            let records = feed.records.iter().map(Records::len).sum();
+            loaded.errors.extend(feed.errors);
+            let mut contents = FeedRecords {
+                count: FeedCount {
+                    kind,
+                    origin,
+                    files: feed.files,
+                    records,
+                    imported,
+                },
+                advisories: Vec::new(),
+                kev: Vec::new(),
+                lifecycle: Vec::new(),
+            };
+            if imported {
+                for records in feed.records {
+                    match records {
+                        Records::Advisories(list) => contents.advisories.extend(list),
+                        Records::Kev(list) => contents.kev.extend(list),
+                        Records::Lifecycle(list) => contents.lifecycle.extend(list),
+                    }
+                }
+                if kind == FeedKind::AlpineSecdb {
+                    contents.advisories = alpine_secdb::merge(contents.advisories);
+                }
+            }
+            loaded.feeds.push(contents);
+        }
+        loaded
+            .errors
+            .extend(self.origin_errors.into_values().flatten());
+        loaded
+    }
+}
+
+impl MirrorFeeds {
+    /// Joins the imported feeds into one [`Mirror`]: advisories by id (the later `modified`
+    /// wins), KEV entries by CVE, lifecycle products by (source, name).
+    fn join(self) -> Mirror {
         let mut mirror = Mirror {
             skipped: self.skipped,
+            errors: self.errors,
             ..Mirror::default()
         };
         let mut advisories = Advisories::default();
         let mut kev: HashMap<String, usize> = HashMap::new();
         let mut products: BTreeSet<(String, String)> = BTreeSet::new();
-        for ((kind, origin), feed) in self.feeds {
-            let origin_failed = self.origin_errors.contains_key(&origin);
-            let imported = feed.errors.is_empty() && !origin_failed;
-            let records = feed.records.iter().map(Records::len).sum();
-            mirror.errors.extend(feed.errors);
-            mirror.feeds.push(FeedCount {
-                kind,
-                origin,
-                files: feed.files,
-                records,
-                imported,
-            });
-            if !imported {
-                continue;
-            }
-            let mut feed_advisories = Vec::new();
-            for records in feed.records {
-                match records {
-                    Records::Advisories(list) => feed_advisories.extend(list),
-                    Records::Kev(list) => add_kev(&mut mirror.kev, &mut kev, list),
-                    Records::Lifecycle(list) => {
-                        for product in list {
-                            let key = (product.source.clone(), product.name.clone());
-                            if products.insert(key) {
-                                mirror.lifecycle.push(product);
-                            }
-                        }
-                    }
+        for feed in self.feeds {
+            mirror.feeds.push(feed.count);
+            add_kev(&mut mirror.kev, &mut kev, feed.kev);
+            for product in feed.lifecycle {
+                let key = (product.source.clone(), product.name.clone());
+                if products.insert(key) {
+                    mirror.lifecycle.push(product);
                 }
             }
-            if kind == FeedKind::AlpineSecdb {
-                feed_advisories = alpine_secdb::merge(feed_advisories);
-            }
-            feed_advisories.into_iter().for_each(|a| advisories.add(a));
+            feed.advisories.into_iter().for_each(|a| advisories.add(a));
         }
         mirror.advisories = advisories.list;
-        mirror
-            .errors
-            .extend(self.origin_errors.into_values().flatten());
         mirror
     }
 }

@@ -149,6 +149,10 @@ async fn submit(
         .apply_inventory(host_id, &update, Timestamp::now())
         .await?;
     metrics::counter!("steward_inventories_applied_total").increment(1);
+    if !outcome.duplicate && (update.packages.is_some() || update.facts.is_some()) {
+        let scope = crate::assessment::job::Scope::Hosts(vec![host_id]);
+        crate::assessment::job::enqueue(state.store.as_ref(), &scope, Timestamp::now()).await?;
+    }
     tracing::info!(
         host_id,
         changes = outcome.changes,

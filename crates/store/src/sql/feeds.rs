@@ -48,9 +48,8 @@ pub(super) async fn replace_feed(
         .fetch_optional(&mut *tx)
         .await?;
 
-    let new_rows = feed
-        .advisories
-        .iter()
+    let new_rows = unique_by_id(&feed.advisories)
+        .into_iter()
         .map(AdvisoryRow::of)
         .collect::<Result<Vec<_>>>()?;
     let mut change = FeedChange {
@@ -106,6 +105,23 @@ pub(super) async fn replace_feed(
     insert_lifecycle(&mut tx, feed_id, &feed.lifecycle).await?;
     tx.commit().await?;
     Ok(change)
+}
+
+/// A feed's advisories one per id: of two with one id, the later `modified` stays.
+fn unique_by_id(advisories: &[Advisory]) -> Vec<&Advisory> {
+    let mut unique: Vec<&Advisory> = Vec::with_capacity(advisories.len());
+    let mut index: HashMap<&str, usize> = HashMap::new();
+    for advisory in advisories {
+        match index.get(advisory.id.as_str()) {
+            Some(&at) if advisory.modified > unique[at].modified => unique[at] = advisory,
+            Some(_) => {}
+            None => {
+                index.insert(&advisory.id, unique.len());
+                unique.push(advisory);
+            }
+        }
+    }
+    unique
 }
 
 /// An advisory as stored.

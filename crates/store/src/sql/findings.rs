@@ -291,6 +291,18 @@ pub(super) async fn save_findings(
         let reasons = to_json(&reasons_of(finding))?;
         let detail = to_json(&finding.matches)?;
         let id: i64 = match finding.id {
+            Some(id) if finding.state_only => {
+                sqlx::query(
+                    "UPDATE findings SET state = $1, state_json = $2, fixed_at = $3 WHERE id = $4",
+                )
+                .bind(columns.state)
+                .bind(&columns.state_json)
+                .bind(columns.fixed_at)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+                id
+            }
             Some(id) => {
                 sqlx::query(
                     "UPDATE findings SET state = $1, fingerprint = $2, rating = $3, \
