@@ -45,6 +45,7 @@ fn routes() -> Routes {
         .merge(access::admin::routes())
         .merge(access::api::routes())
         .merge(compliance::routes())
+        .merge(assessment::api::routes())
         .merge(openapi::routes())
         .merge(ops::routes())
 }

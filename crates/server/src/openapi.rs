@@ -10,7 +10,7 @@ use utoipa::{Modify, OpenApi};
 use crate::access::guard::SESSION_COOKIE;
 use crate::access::table::{Access, Routes};
 use crate::inventory::api;
-use crate::{access, compliance};
+use crate::{access, assessment, compliance};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -25,12 +25,16 @@ use crate::{access, compliance};
         access::api::list_enrollment_tokens, access::api::create_enrollment_token,
         access::api::revoke_enrollment_token, access::second_factor::remove_api,
         compliance::list_audit, compliance::verify_audit,
+        assessment::api::list_findings, assessment::api::get_finding,
+        assessment::api::record_verdict, assessment::api::get_advisory,
+        assessment::api::host_lifecycle, assessment::api::forecast, assessment::api::list_feeds,
     ),
     modifiers(&Security),
     tags(
         (name = "inventory", description = "Hosts, packages, updates, history and software"),
         (name = "access", description = "The caller, users, API tokens and enrollment tokens"),
         (name = "compliance", description = "The hash-chained audit log"),
+        (name = "assessment", description = "Findings, verdicts, advisories, lifecycle and feeds"),
     )
 )]
 struct ApiDoc;

@@ -17,6 +17,8 @@
 //! | `ReadAccess`: list users and API tokens | yes | no | yes | no |
 //! | `ManageAccess`: users, passwords, API tokens | yes | no | no | no |
 //! | `ReadAudit`: the audit log | yes | no | yes | no |
+//! | `ReadAssessment`: findings, advisories, lifecycle, feeds | yes | yes | yes | no |
+//! | `JudgeFindings`: accept a risk, mark a false positive, reopen | yes | yes | no | no |
 
 use axum::Router;
 use axum::handler::Handler;
@@ -45,6 +47,10 @@ pub enum Permission {
     ManageAccess,
     /// Read and verify the audit log.
     ReadAudit,
+    /// Read findings, advisories, lifecycle status and feeds.
+    ReadAssessment,
+    /// Record verdicts on findings.
+    JudgeFindings,
 }
 
 /// Who may call a route.
@@ -72,6 +78,8 @@ const ROLE_PERMISSIONS: &[(Role, &[Permission])] = {
                 ReadAccess,
                 ManageAccess,
                 ReadAudit,
+                ReadAssessment,
+                JudgeFindings,
             ],
         ),
         (
@@ -82,6 +90,8 @@ const ROLE_PERMISSIONS: &[(Role, &[Permission])] = {
                 ChangeInventory,
                 ReadEnrollment,
                 ManageEnrollment,
+                ReadAssessment,
+                JudgeFindings,
             ],
         ),
         (
@@ -92,6 +102,7 @@ const ROLE_PERMISSIONS: &[(Role, &[Permission])] = {
                 ReadEnrollment,
                 ReadAccess,
                 ReadAudit,
+                ReadAssessment,
             ],
         ),
         (Role::Requester, &[Account]),

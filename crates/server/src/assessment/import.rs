@@ -91,8 +91,7 @@ pub async fn import_mirror(
 ) -> Result<ImportSummary, ImportError> {
     let root: PathBuf = dir.to_path_buf();
     let (loaded, mut progress) = tokio::task::spawn_blocking(move || {
-        let loaded =
-            mirror::load_feeds(&root, |p| progress(ImportProgress::Reading(p)));
+        let loaded = mirror::load_feeds(&root, |p| progress(ImportProgress::Reading(p)));
         (loaded, progress)
     })
     .await

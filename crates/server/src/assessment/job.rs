@@ -291,7 +291,12 @@ impl Run<'_> {
             .await?
             .into_iter()
             .map(|f| {
-                let key = (f.host_id, f.ecosystem.clone(), f.package.clone(), f.group_key.clone());
+                let key = (
+                    f.host_id,
+                    f.ecosystem.clone(),
+                    f.package.clone(),
+                    f.group_key.clone(),
+                );
                 (key, f)
             })
             .collect();
@@ -330,7 +335,9 @@ impl Run<'_> {
             }
             if lifecycle {
                 let statuses = self.lifecycle(host, &host_packages);
-                store.set_host_lifecycle(host.id, &statuses, self.now).await?;
+                store
+                    .set_host_lifecycle(host.id, &statuses, self.now)
+                    .await?;
             }
         }
 
@@ -381,7 +388,11 @@ impl Run<'_> {
         for package in packages {
             let key = match_key(package, release);
             if self.in_scope(&key.0, &key.1) {
-                versions.entry(key).or_default().binaries.insert(package.name.clone());
+                versions
+                    .entry(key)
+                    .or_default()
+                    .binaries
+                    .insert(package.name.clone());
             }
         }
 
@@ -394,7 +405,15 @@ impl Run<'_> {
             }
             for finding in group_by_alias(matches) {
                 let distribution = platform.as_ref().filter(|_| key.0.contains(':'));
-                writes.push(self.write(host.id, &key, &matched, finding, updates, distribution, tier));
+                writes.push(self.write(
+                    host.id,
+                    &key,
+                    &matched,
+                    finding,
+                    updates,
+                    distribution,
+                    tier,
+                ));
             }
         }
         writes
@@ -405,14 +424,21 @@ impl Run<'_> {
         if let Some((matches, _)) = self.cache.get(key) {
             return matches.clone();
         }
-        let assessment = self.index.assess(&PackageVersion::new(&key.0, &key.1, &key.2));
+        let assessment = self
+            .index
+            .assess(&PackageVersion::new(&key.0, &key.1, &key.2));
         self.summary.undecided += assessment.problems.len();
-        self.cache
-            .insert(key.clone(), (assessment.matches.clone(), assessment.problems.len()));
+        self.cache.insert(
+            key.clone(),
+            (assessment.matches.clone(), assessment.problems.len()),
+        );
         assessment.matches
     }
 
-    #[expect(clippy::too_many_arguments, reason = "one finding's every input, named")]
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "one finding's every input, named"
+    )]
     fn write(
         &self,
         host_id: i64,
@@ -425,7 +451,10 @@ impl Run<'_> {
     ) -> FindingWrite {
         let facts = FindingFacts::of(&finding, &key.0);
         let names: Vec<&String> = finding.ids.iter().chain(&finding.aliases).collect();
-        let exploited = names.iter().find_map(|id| self.kev.get(id.as_str())).copied();
+        let exploited = names
+            .iter()
+            .find_map(|id| self.kev.get(id.as_str()))
+            .copied();
         let fix = fix_of(&key.0, &facts.fixed, &matched.binaries, updates);
         let priority = prioritize(&PriorityFactors {
             severity: facts.severity,
@@ -462,7 +491,11 @@ impl Run<'_> {
     }
 
     /// A host's lifecycle status: its operating system and the runtimes its packages show.
-    fn lifecycle(&self, host: &AssessmentHost, packages: &[InstalledPackage]) -> Vec<HostLifecycle> {
+    fn lifecycle(
+        &self,
+        host: &AssessmentHost,
+        packages: &[InstalledPackage],
+    ) -> Vec<HostLifecycle> {
         observed_cycles(&host.facts.os, packages)
             .into_iter()
             .map(|observed| {
@@ -498,7 +531,10 @@ fn match_key(package: &InstalledPackage, release: Option<&str>) -> (String, Stri
                 Some(release) => format!("{}:{release}", package.ecosystem),
                 None => package.ecosystem.clone(),
             };
-            let name = package.source_name.clone().unwrap_or_else(|| package.name.clone());
+            let name = package
+                .source_name
+                .clone()
+                .unwrap_or_else(|| package.name.clone());
             let version = package
                 .source_version
                 .clone()
@@ -582,4 +618,3 @@ fn evidence_text(evidence: &Evidence) -> String {
         Evidence::Package { name, version } => format!("package {name} {version}"),
     }
 }
-

@@ -60,6 +60,7 @@ pub(super) async fn replace_feed(
     let feed_id = match existing {
         Some(id) => {
             diff_advisories(&mut tx, id, &new_rows, &mut change).await?;
+            change.context_changed = context_rows(&mut tx, id).await? != new_context(feed)?;
             for table in RECORD_TABLES {
                 let sql = format!("DELETE FROM {table} WHERE feed_id = $1");
                 sqlx::query(AssertSqlSafe(sql))
@@ -216,6 +217,87 @@ async fn diff_advisories(
     change.advisories_changed = changed.len();
     change.packages = packages.into_iter().collect();
     Ok(())
+}
+
+/// The stored KEV and lifecycle records of a feed, as comparable lines.
+async fn context_rows(conn: &mut AnyConnection, feed_id: i64) -> Result<Vec<String>> {
+    let kev = sqlx::query(
+        "SELECT cve_id, date_added, due_date, ransomware, name FROM kev_entries \
+         WHERE feed_id = $1",
+    )
+    .bind(feed_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut lines = Vec::with_capacity(kev.len());
+    for row in kev {
+        lines.push(kev_line(&KevRecord {
+            cve_id: row.try_get("cve_id")?,
+            date_added: date(&row.try_get::<String, _>("date_added")?)?,
+            due_date: row
+                .try_get::<Option<String>, _>("due_date")?
+                .map(|d| date(&d))
+                .transpose()?,
+            ransomware: row.try_get::<i64, _>("ransomware")? != 0,
+            name: row.try_get("name")?,
+        }));
+    }
+    let cycles = sqlx::query(
+        "SELECT c.source, c.product, p.title, c.position, c.cycle_json FROM lifecycle_cycles c \
+         JOIN lifecycle_products p ON p.feed_id = c.feed_id AND p.source = c.source \
+         AND p.name = c.product WHERE c.feed_id = $1",
+    )
+    .bind(feed_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    for row in cycles {
+        let title: Option<String> = row.try_get("title")?;
+        lines.push(format!(
+            "{}|{}|{}|{}|{}",
+            row.try_get::<String, _>("source")?,
+            row.try_get::<String, _>("product")?,
+            title.unwrap_or_default(),
+            row.try_get::<i64, _>("position")?,
+            row.try_get::<String, _>("cycle_json")?
+        ));
+    }
+    lines.sort();
+    Ok(lines)
+}
+
+/// A feed's KEV and lifecycle records, as [`context_rows`] reads them back once stored.
+fn new_context(feed: &FeedImport) -> Result<Vec<String>> {
+    let mut lines: Vec<String> = Vec::new();
+    let mut seen_cve = BTreeSet::new();
+    for entry in &feed.kev {
+        if seen_cve.insert(&entry.cve_id) {
+            lines.push(kev_line(entry));
+        }
+    }
+    let mut seen_product = BTreeSet::new();
+    for product in &feed.lifecycle {
+        if !seen_product.insert((&product.source, &product.name)) {
+            continue;
+        }
+        for (position, cycle) in product.cycles.iter().enumerate() {
+            lines.push(format!(
+                "{}|{}|{}|{}|{}",
+                product.source,
+                product.name,
+                product.title.clone().unwrap_or_default(),
+                position,
+                to_json(cycle)?
+            ));
+        }
+    }
+    lines.sort();
+    Ok(lines)
+}
+
+fn kev_line(entry: &KevRecord) -> String {
+    format!(
+        "{}|{}|{:?}|{}|{}",
+        entry.cve_id, entry.date_added, entry.due_date, entry.ransomware, entry.name
+    )
 }
 
 async fn insert_advisories(

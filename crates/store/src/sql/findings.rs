@@ -721,27 +721,41 @@ pub(super) async fn advisory(pool: &AnyPool, id: &str) -> Result<Option<Advisory
     }
     let kev = query.fetch_one(pool).await? > 0;
 
-    let hosts = sqlx::query(
-        "SELECT f.id, f.host_id, h.hostname, f.package, f.installed, f.state, f.first_seen \
-         FROM findings f JOIN hosts h ON h.id = f.host_id \
-         WHERE (' ' || f.ids || ' ') LIKE ('% ' || $1 || ' %') ORDER BY h.hostname, f.id",
-    )
-    .bind(&advisory.id)
-    .fetch_all(pool)
-    .await?
-    .iter()
-    .map(|r| {
-        Ok(AffectedHost {
-            finding_id: r.try_get("id")?,
-            host_id: r.try_get("host_id")?,
-            hostname: r.try_get("hostname")?,
-            package: r.try_get("package")?,
-            installed: r.try_get("installed")?,
-            state: r.try_get("state")?,
-            first_seen: timestamp(r.try_get("first_seen")?)?,
-        })
-    })
-    .collect::<Result<Vec<_>>>()?;
+    // Hosts of every advisory the id or alias names: asked for a CVE, the page lists the
+    // hosts of each advisory that carries it.
+    let mut hosts: Vec<AffectedHost> = Vec::new();
+    let mut seen = BTreeSet::new();
+    let wanted: BTreeSet<&str> = ids
+        .iter()
+        .map(String::as_str)
+        .chain([advisory.id.as_str()])
+        .collect();
+    for advisory_id in wanted {
+        let rows = sqlx::query(
+            "SELECT f.id, f.host_id, h.hostname, f.package, f.installed, f.state, f.first_seen \
+             FROM findings f JOIN hosts h ON h.id = f.host_id \
+             WHERE (' ' || f.ids || ' ') LIKE ('% ' || $1 || ' %') ORDER BY h.hostname, f.id",
+        )
+        .bind(advisory_id)
+        .fetch_all(pool)
+        .await?;
+        for r in rows {
+            let finding_id: i64 = r.try_get("id")?;
+            if !seen.insert(finding_id) {
+                continue;
+            }
+            hosts.push(AffectedHost {
+                finding_id,
+                host_id: r.try_get("host_id")?,
+                hostname: r.try_get("hostname")?,
+                package: r.try_get("package")?,
+                installed: r.try_get("installed")?,
+                state: r.try_get("state")?,
+                first_seen: timestamp(r.try_get("first_seen")?)?,
+            });
+        }
+    }
+    hosts.sort_by(|a, b| (&a.hostname, a.finding_id).cmp(&(&b.hostname, b.finding_id)));
 
     Ok(Some(AdvisoryDetail {
         id: advisory.id.clone(),

@@ -36,15 +36,24 @@ pub async fn import(args: ImportArgs, file: &FileSettings) -> anyhow::Result<Exi
     } = args;
     let store = store.open(file).await?;
     let terminal = std::io::stderr().is_terminal();
-    let summary = import_mirror(store.as_ref(), &dir, progress(terminal), jiff::Timestamp::now())
-        .await
-        .with_context(|| format!("cannot import {}", dir.display()))?;
+    let summary = import_mirror(
+        store.as_ref(),
+        &dir,
+        progress(terminal),
+        jiff::Timestamp::now(),
+    )
+    .await
+    .with_context(|| format!("cannot import {}", dir.display()))?;
     if terminal {
         eprintln!();
     }
 
     let mut out = std::io::stdout().lock();
-    writeln!(out, "{:<16} {:<28} {:>7} {:>8} {:>8}  status", "feed", "origin", "files", "records", "changed")?;
+    writeln!(
+        out,
+        "{:<16} {:<28} {:>7} {:>8} {:>8}  status",
+        "feed", "origin", "files", "records", "changed"
+    )?;
     for feed in &summary.feeds {
         let status = match feed.imported {
             true => "imported",
