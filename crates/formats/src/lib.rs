@@ -6,6 +6,7 @@
 //! name the line and field of any error they report.
 
 pub mod apt;
+pub mod assets_csv;
 pub mod dpkg;
 pub mod feeds;
 pub mod lockfile;
@@ -14,9 +15,11 @@ pub mod python;
 pub mod rpm;
 pub mod sbom;
 
+mod csv_cell;
 mod error;
 mod lines;
 
+pub use csv_cell::{csv_restore, csv_safe};
 pub use error::ParseError;
 
 #[cfg(test)]

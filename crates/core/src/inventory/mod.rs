@@ -7,9 +7,11 @@
 //! an application and its components.
 
 mod application;
+mod asset;
 pub mod diff;
 pub mod identity;
 mod model;
 
 pub use application::*;
+pub use asset::*;
 pub use model::*;

@@ -182,3 +182,30 @@ fn every_sbom_in_the_corpus_imports_with_the_documents_component_count() {
         "every CycloneDX, SPDX and generated document"
     );
 }
+
+#[test]
+fn every_imported_sbom_exports_as_valid_cyclonedx_1_6_with_its_components() {
+    let root = test_data::path("sbom");
+    let mut files = Vec::new();
+    collect(&root, "sbom/", &mut files);
+    let validator = super::export::tests::validator();
+    let now = "2026-12-03T12:00:00Z".parse().expect("time");
+
+    let mut exported = 0;
+    for file in &files {
+        let Ok(sbom) = read(&file.bytes, &Limits::DEFAULT) else {
+            continue;
+        };
+        let subject = super::export::Subject::Application;
+        let document = super::export::cyclonedx_json(&sbom.application, subject, now);
+        super::export::tests::assert_valid(&validator, &document, &file.path);
+        let count = document["components"].as_array().map_or(0, Vec::len);
+        assert_eq!(count, sbom.application.components.len(), "{}", file.path);
+        exported += 1;
+    }
+    assert_eq!(
+        exported,
+        82 + 48 + 8,
+        "every imported document was exported"
+    );
+}

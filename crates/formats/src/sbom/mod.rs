@@ -16,6 +16,7 @@
 mod corpus;
 pub mod cyclonedx;
 mod cyclonedx_xml;
+pub mod export;
 pub(crate) mod json;
 mod limits;
 pub mod purl;
