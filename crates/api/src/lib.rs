@@ -8,6 +8,7 @@
 pub mod access;
 pub mod agent;
 pub mod assessment;
+pub mod assets;
 pub mod compliance;
 pub mod error;
 pub mod resources;

@@ -10,6 +10,7 @@
 
 pub mod access;
 pub mod assessment;
+pub mod assets;
 mod chrome;
 pub mod compliance;
 mod error;
@@ -46,6 +47,8 @@ fn routes() -> Routes {
         .merge(access::api::routes())
         .merge(compliance::routes())
         .merge(assessment::api::routes())
+        .merge(assets::api::routes())
+        .merge(assets::views::routes())
         .merge(openapi::routes())
         .merge(ops::routes())
 }

@@ -10,7 +10,7 @@ use utoipa::{Modify, OpenApi};
 use crate::access::guard::SESSION_COOKIE;
 use crate::access::table::{Access, Routes};
 use crate::inventory::api;
-use crate::{access, assessment, compliance};
+use crate::{access, assessment, assets, compliance};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -28,6 +28,10 @@ use crate::{access, assessment, compliance};
         assessment::api::list_findings, assessment::api::get_finding,
         assessment::api::record_verdict, assessment::api::get_advisory,
         assessment::api::host_lifecycle, assessment::api::forecast, assessment::api::list_feeds,
+        assets::api::import_application, assets::api::list_applications,
+        assets::api::get_application, assets::api::application_history,
+        assets::api::application_sbom, assets::api::host_sbom, assets::api::list_assets,
+        assets::api::get_asset, assets::api::export_assets, assets::api::import_assets,
     ),
     modifiers(&Security),
     tags(
@@ -35,6 +39,7 @@ use crate::{access, assessment, compliance};
         (name = "access", description = "The caller, users, API tokens and enrollment tokens"),
         (name = "compliance", description = "The hash-chained audit log"),
         (name = "assessment", description = "Findings, verdicts, advisories, lifecycle and feeds"),
+        (name = "assets", description = "Applications from SBOMs and lockfiles, other assets, CSV"),
     )
 )]
 struct ApiDoc;

@@ -29,6 +29,7 @@ use steward_core::inventory::identity::{HostIdentifiers, KnownHost};
 use steward_core::inventory::{HostFacts, InstalledPackage, PendingUpdate, Section, SourceReport};
 
 mod assessment;
+mod assets;
 mod audit;
 mod error;
 mod second_factor;
@@ -39,6 +40,7 @@ pub use assessment::{
     AssessmentHost, AssessmentStore, FeedChange, FeedImport, FindingWrite, Job, KevRecord,
     PackageName, StoredFinding,
 };
+pub use assets::{AssetStore, AssetWrite, NewApplication};
 pub use audit::{GENESIS_HASH, entry_hash};
 pub use error::StoreError;
 pub use second_factor::{PendingSignIn, SecondFactorStore};
@@ -193,7 +195,9 @@ pub struct NewApiToken {
 /// Steward's storage. Every method is one transaction; implementations are safe to share
 /// between tasks and between server processes on one database.
 #[async_trait]
-pub trait Store: AssessmentStore + SecondFactorStore + SignInStore + Send + Sync {
+pub trait Store:
+    AssessmentStore + AssetStore + SecondFactorStore + SignInStore + Send + Sync
+{
     /// Creates an enrollment token from the hash of its secret.
     async fn create_enrollment_token(
         &self,

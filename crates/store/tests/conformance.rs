@@ -28,6 +28,9 @@ use steward_store::{
     NewApiToken, NewSession, NewUser, PackageName, SqlStore, Store, StoreError,
 };
 
+mod assets;
+use assets::*;
+
 /// One database a case runs on.
 struct TestDb {
     store: SqlStore,
@@ -178,6 +181,9 @@ conformance!(
     a_feed_is_replaced_whole_and_names_the_packages_that_changed,
     findings_carry_verdicts_that_are_audited_and_filtered,
     a_job_is_claimed_by_one_worker_at_a_time,
+    an_application_import_shares_package_rows_with_hosts,
+    reimporting_an_application_replaces_components_with_history,
+    assets_are_created_updated_and_kept_unique,
 );
 
 // Fixtures.

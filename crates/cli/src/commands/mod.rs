@@ -5,6 +5,8 @@ mod audit;
 mod bench;
 mod enroll;
 mod feeds;
+mod export;
+mod import;
 mod scan;
 mod serve;
 mod token;
@@ -57,6 +59,12 @@ enum Command {
     /// The audit log: verify its hash chain, export it.
     #[command(subcommand)]
     Audit(audit::AuditCommand),
+    /// Import SBOMs and lockfiles as applications, or a CSV file of assets.
+    #[command(subcommand)]
+    Import(import::ImportCommand),
+    /// Export a host or application as CycloneDX, or the assets as CSV.
+    #[command(subcommand)]
+    Export(export::ExportCommand),
     /// Version comparison by each ecosystem's rules.
     #[command(subcommand)]
     Versions(versions::VersionsCommand),
@@ -132,6 +140,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::User(command) => user::run(command, &file).await,
         Command::Token(command) => token::run(command, &file).await,
         Command::Audit(command) => audit::run(command, &file).await,
+        Command::Import(command) => import::run(command, &file).await,
+        Command::Export(command) => export::run(command, &file).await,
         Command::Versions(command) => versions::run(command),
         Command::Feeds(command) => feeds::run(command, &file).await,
         Command::Bench(args) => bench::run(args).await,

@@ -334,6 +334,9 @@ fn package_rule(package: &InstalledPackage) -> Option<(usize, ProductCycle)> {
     let name = match package.source {
         PackageSource::Python => ecosystem::normalize_name("PyPI", &package.name).into_owned(),
         PackageSource::Dpkg | PackageSource::Rpm | PackageSource::Apk => package.name.clone(),
+        PackageSource::Application => {
+            ecosystem::normalize_name(&package.ecosystem, &package.name).into_owned()
+        }
     };
     PACKAGE_RULES.iter().enumerate().find_map(|(index, rule)| {
         if !rule.sources.contains(&package.source) {

@@ -151,6 +151,8 @@ pub enum PackageSource {
     Python,
     /// Alpine's apk database.
     Apk,
+    /// A component listed by an application's SBOM or lockfile.
+    Application,
 }
 
 /// One installed package as a host reports it.

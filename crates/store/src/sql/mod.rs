@@ -26,6 +26,7 @@ use crate::{Result, StoreError};
 mod access;
 mod agents;
 mod assessment_store;
+mod assets;
 mod compliance;
 mod cursor;
 mod feeds;

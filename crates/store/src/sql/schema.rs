@@ -29,6 +29,9 @@ const SQLITE: &[(i64, &str, &str)] = &[
         include_str!("../../migrations/sqlite/0003_assessment.sql"),
     ),
     (
+        4,
+        "assets",
+        include_str!("../../migrations/sqlite/0004_assets.sql"),
         5,
         "second_factor",
         include_str!("../../migrations/sqlite/0005_second_factor.sql"),
@@ -53,6 +56,9 @@ const POSTGRES: &[(i64, &str, &str)] = &[
         include_str!("../../migrations/postgres/0003_assessment.sql"),
     ),
     (
+        4,
+        "assets",
+        include_str!("../../migrations/postgres/0004_assets.sql"),
         5,
         "second_factor",
         include_str!("../../migrations/postgres/0005_second_factor.sql"),
