@@ -110,6 +110,8 @@ impl std::fmt::Display for RowError {
 /// A file read: the good rows and the errors of the others.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AssetSheet {
+    /// The fields the file has a column for; an update leaves the others as they are.
+    pub fields: Vec<Field>,
     /// Rows without error, in file order.
     pub rows: Vec<SheetRow>,
     /// Row errors, in file order.
@@ -138,7 +140,10 @@ pub fn read(bytes: &[u8], limits: &Limits) -> Result<AssetSheet, DocumentError> 
     };
     let columns = header_columns(&header)?;
 
-    let mut sheet = AssetSheet::default();
+    let mut sheet = AssetSheet {
+        fields: columns.iter().map(|(field, _)| *field).collect(),
+        ..AssetSheet::default()
+    };
     let mut seen = Seen::default();
     for (index, record) in records.enumerate() {
         let row = index + 2;
@@ -293,6 +298,13 @@ fn read_row(
                     "the cell is {} bytes, more than {MAX_CELL_BYTES}",
                     text.len()
                 ),
+            );
+            continue;
+        }
+        if text.contains('\0') {
+            error(
+                Some(header),
+                "the cell contains a NUL character (U+0000)".to_owned(),
             );
             continue;
         }

@@ -28,6 +28,7 @@ use steward_store::{
     NewApiToken, NewSession, NewUser, PackageName, SqlStore, Store, StoreError,
 };
 
+#[path = "conformance/assets.rs"]
 mod assets;
 use assets::*;
 

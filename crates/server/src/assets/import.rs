@@ -12,7 +12,7 @@ use serde_json::Value;
 use steward_api::assets::{Asset, CsvImportReport, CsvRowError, CsvRowPlan};
 use steward_api::resources::{PackageFilter, PageRequest};
 use steward_core::inventory::{Application, AssetRecord, Component, PackageSource};
-use steward_formats::assets_csv;
+use steward_formats::assets_csv::{self, Field};
 use steward_formats::lockfile::{self, LockfileKind};
 use steward_formats::sbom::export::{self, Subject};
 use steward_formats::sbom::{self, Limits, SbomFormat, purl};
@@ -77,6 +77,7 @@ pub fn read_document(
             (lock.as_str(), application)
         }
     };
+    refuse_nul(&application).map_err(fail)?;
     let name = name
         .map(str::to_owned)
         .or_else(|| application.name.clone())
@@ -88,6 +89,46 @@ pub fn read_document(
         source_file: file.to_owned(),
         application,
     })
+}
+
+/// Refuses a document with a NUL character (U+0000) in any text it brings, naming where:
+/// Steward accepts NUL nowhere, and PostgreSQL cannot store it.
+fn refuse_nul(application: &Application) -> Result<(), String> {
+    let has = |text: &str| text.contains('\0');
+    let optional = |text: &Option<String>| text.as_deref().is_some_and(has);
+    if optional(&application.name)
+        || optional(&application.version)
+        || optional(&application.purl)
+        || optional(&application.reference)
+    {
+        return Err("the application's name, version or purl contains a NUL character".into());
+    }
+    for (index, c) in application.components.iter().enumerate() {
+        let texts = [&c.reference, &c.name];
+        let optionals = [&c.ecosystem, &c.version, &c.purl, &c.kind];
+        if texts.iter().any(|t| has(t))
+            || optionals.iter().any(|t| optional(t))
+            || c.licenses.iter().any(|l| has(l))
+        {
+            return Err(format!(
+                "component {} ({:?}) contains a NUL character (U+0000)",
+                index + 1,
+                c.name.replace('\0', "\\0")
+            ));
+        }
+    }
+    let edges = application
+        .dependencies
+        .iter()
+        .any(|d| has(&d.from) || has(&d.to));
+    let unresolved = application
+        .unresolved
+        .iter()
+        .any(|u| has(&u.entry) || has(&u.reason));
+    if edges || unresolved {
+        return Err("a dependency or unresolved entry contains a NUL character (U+0000)".into());
+    }
+    Ok(())
 }
 
 /// Plans a CSV import against the stored assets and, unless `dry_run`, writes it: nothing
@@ -103,7 +144,7 @@ pub async fn import_csv(
     let sheet = assets_csv::read(bytes, &Limits::DEFAULT)
         .map_err(|e| AppError::Invalid(format!("CSV: {e}")))?;
     let existing = store.assets(None).await?;
-    let (plan, writes, mut errors) = plan_rows(&existing, sheet.rows);
+    let (plan, writes, mut errors) = plan_rows(&existing, &sheet.fields, sheet.rows);
     errors.extend(sheet.errors.into_iter().map(|e| CsvRowError {
         row: e.row,
         column: e.column,
@@ -127,6 +168,7 @@ pub async fn import_csv(
 /// What each good row does: create, update (with the fields that change) or nothing.
 fn plan_rows(
     existing: &[Asset],
+    fields: &[Field],
     rows: Vec<assets_csv::SheetRow>,
 ) -> (Vec<CsvRowPlan>, Vec<AssetWrite>, Vec<CsvRowError>) {
     let by_tag: HashMap<&str, &Asset> = existing
@@ -140,7 +182,7 @@ fn plan_rows(
     let (mut plan, mut writes, mut errors) = (Vec::new(), Vec::new(), Vec::new());
     let mut claimed: HashMap<i64, usize> = HashMap::new();
     for row in rows {
-        let record = row.record;
+        let mut record = row.record;
         let by_tag = record
             .asset_tag
             .as_deref()
@@ -178,6 +220,9 @@ fn plan_rows(
             ));
             continue;
         }
+        if let Some(m) = matched {
+            keep_absent_fields(&m.record, fields, &mut record);
+        }
         let changes = matched.map(|m| changed_fields(&m.record, &record));
         let action = match &changes {
             None => "create",
@@ -199,6 +244,31 @@ fn plan_rows(
         });
     }
     (plan, writes, errors)
+}
+
+/// Fields the file has no column for keep their stored values.
+fn keep_absent_fields(old: &AssetRecord, fields: &[Field], new: &mut AssetRecord) {
+    let absent = |field: Field| !fields.contains(&field);
+    if absent(Field::Kind) {
+        new.kind = old.kind;
+    }
+    let optional = [
+        (Field::AssetTag, &old.asset_tag, &mut new.asset_tag),
+        (Field::Serial, &old.serial, &mut new.serial),
+        (Field::Vendor, &old.vendor, &mut new.vendor),
+        (Field::Model, &old.model, &mut new.model),
+        (Field::Location, &old.location, &mut new.location),
+        (Field::Owner, &old.owner, &mut new.owner),
+        (Field::Notes, &old.notes, &mut new.notes),
+    ];
+    for (field, old, new) in optional {
+        if absent(field) {
+            new.clone_from(old);
+        }
+    }
+    if absent(Field::Tags) {
+        new.tags.clone_from(&old.tags);
+    }
 }
 
 /// `field: old -> new` for every field that differs.

@@ -3,7 +3,7 @@
 use steward_core::inventory::{
     Application, AssetKind, AssetRecord, Component, ComponentScope, Dependency,
 };
-use steward_store::{AssetStore, AssetWrite, NewApplication, StoreError};
+use steward_store::{AssetWrite, NewApplication, StoreError};
 
 use super::{TestDb, admin, at, new_host, packages_update, pkg};
 
