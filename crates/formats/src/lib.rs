@@ -10,6 +10,7 @@ pub mod assets_csv;
 pub mod dpkg;
 pub mod feeds;
 pub mod lockfile;
+pub mod ocs;
 pub mod os_release;
 pub mod python;
 pub mod rpm;
