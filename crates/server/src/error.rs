@@ -20,6 +20,9 @@ pub enum AppError {
     /// The caller's role may not do this, or a form's CSRF token is wrong.
     #[error("{0}")]
     Forbidden(String),
+    /// The request goes past a size, depth or count bound.
+    #[error("{0}")]
+    TooLarge(String),
     /// The resource does not exist.
     #[error("{0}")]
     NotFound(String),
@@ -37,6 +40,7 @@ impl AppError {
             AppError::Invalid(_) => (StatusCode::BAD_REQUEST, "invalid_request"),
             AppError::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "unauthorized"),
             AppError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
+            AppError::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "too_large"),
             AppError::Store(StoreError::Conflict(_)) => (StatusCode::CONFLICT, "conflict"),
             AppError::NotFound(_) | AppError::Store(StoreError::UnknownHost(_)) => {
                 (StatusCode::NOT_FOUND, "not_found")

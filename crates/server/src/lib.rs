@@ -39,6 +39,7 @@ pub use state::{AppState, Settings};
 fn routes() -> Routes {
     Routes::new()
         .merge(inventory::agent::routes())
+        .merge(inventory::ocs::routes())
         .merge(inventory::api::routes())
         .merge(inventory::views::routes())
         .merge(access::sessions::routes())

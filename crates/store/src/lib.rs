@@ -31,6 +31,7 @@ use steward_core::inventory::{HostFacts, InstalledPackage, PendingUpdate, Sectio
 mod assessment;
 mod assets;
 mod audit;
+mod devices;
 mod error;
 mod second_factor;
 mod sign_in;
@@ -42,6 +43,7 @@ pub use assessment::{
 };
 pub use assets::{AssetStore, AssetWrite, NewApplication};
 pub use audit::{GENESIS_HASH, entry_hash};
+pub use devices::{DeviceBinding, DeviceStore};
 pub use error::StoreError;
 pub use second_factor::{PendingSignIn, SecondFactorStore};
 pub use sign_in::{MAX_AUDITED_NAME, SignInOutcome, SignInStore};
@@ -196,7 +198,7 @@ pub struct NewApiToken {
 /// between tasks and between server processes on one database.
 #[async_trait]
 pub trait Store:
-    AssessmentStore + AssetStore + SecondFactorStore + SignInStore + Send + Sync
+    AssessmentStore + AssetStore + DeviceStore + SecondFactorStore + SignInStore + Send + Sync
 {
     /// Creates an enrollment token from the hash of its secret.
     async fn create_enrollment_token(

@@ -24,8 +24,8 @@ use steward_core::inventory::{
     HostFacts, InstalledPackage, NetworkInterface, OsRelease, PackageSource, PendingUpdate, Section,
 };
 use steward_store::{
-    Actor, AssessmentStore, FactsSection, FeedImport, FindingWrite, InventoryUpdate, KevRecord,
-    NewApiToken, NewSession, NewUser, PackageName, SqlStore, Store, StoreError,
+    Actor, AssessmentStore, DeviceBinding, FactsSection, FeedImport, FindingWrite, InventoryUpdate,
+    KevRecord, NewApiToken, NewSession, NewUser, PackageName, SqlStore, Store, StoreError,
 };
 
 #[path = "conformance/assets.rs"]
@@ -157,6 +157,7 @@ macro_rules! conformance {
 
 conformance!(
     enrollment_tokens_are_found_listed_and_revoked,
+    third_party_devices_are_bound_once_and_revoked_with_their_host,
     agent_credentials_name_their_host_until_revoked,
     identity_candidates_are_found_by_each_kind_of_identifier,
     first_inventory_stores_each_distinct_package_once,
@@ -404,6 +405,65 @@ async fn agent_credentials_name_their_host_until_revoked(db: &TestDb) {
         store.host_for_credential("cred-a", at(4)).await.unwrap(),
         None
     );
+}
+
+async fn third_party_devices_are_bound_once_and_revoked_with_their_host(db: &TestDb) {
+    let store = db.store();
+    let host = new_host(store, "web-01", ("debian", "12"), at(0)).await;
+    let other = new_host(store, "web-02", ("debian", "12"), at(0)).await;
+    assert_eq!(store.device_binding("ocs:web-01-x").await.unwrap(), None);
+    assert!(!store.host_agents_revoked(host).await.unwrap());
+
+    store
+        .bind_device(host, "ocs:web-01-x", at(1))
+        .await
+        .unwrap();
+    // Binding again, even to another host, keeps the first binding.
+    store
+        .bind_device(other, "ocs:web-01-x", at(2))
+        .await
+        .unwrap();
+    let live = DeviceBinding {
+        host_id: host,
+        revoked: false,
+    };
+    assert_eq!(
+        store.device_binding("ocs:web-01-x").await.unwrap(),
+        Some(live)
+    );
+    // A device key is never a bearer credential.
+    assert_eq!(
+        store
+            .host_for_credential("ocs:web-01-x", at(3))
+            .await
+            .unwrap(),
+        None
+    );
+
+    assert_eq!(
+        store
+            .revoke_agent_credentials(host, &admin(), at(4))
+            .await
+            .unwrap(),
+        1
+    );
+    let revoked = DeviceBinding {
+        host_id: host,
+        revoked: true,
+    };
+    assert_eq!(
+        store.device_binding("ocs:web-01-x").await.unwrap(),
+        Some(revoked)
+    );
+    assert!(store.host_agents_revoked(host).await.unwrap());
+    assert!(!store.host_agents_revoked(other).await.unwrap());
+
+    // An agent enrolling again gives the host a live credential: new devices may report.
+    store
+        .create_agent_credential(host, "cred-new", at(5))
+        .await
+        .unwrap();
+    assert!(!store.host_agents_revoked(host).await.unwrap());
 }
 
 async fn identity_candidates_are_found_by_each_kind_of_identifier(db: &TestDb) {

@@ -269,12 +269,10 @@ fn cpu(content: &Element) -> Cpu {
     };
     let sockets = number(first, &["NBSOCKET"]).or(u32::try_from(cpus.len()).ok());
     let cores: Option<u32> = cpus.iter().map(|cpu| number(cpu, &["CORE", "CORES"])).sum();
-    let threads = number(first, &["LOGICAL_CPUS"]).or_else(|| {
-        // FusionInventory's THREAD is hardware threads per core.
-        cpus.iter()
-            .map(|cpu| Some(number(cpu, &["CORE"])? * number(cpu, &["THREAD"])?))
-            .sum()
-    });
+    // The OCS agent counts logical processors for the machine; FusionInventory's THREAD is
+    // the logical processors of one socket.
+    let threads = number(first, &["LOGICAL_CPUS"])
+        .or_else(|| cpus.iter().map(|cpu| number(cpu, &["THREAD"])).sum());
     Cpu {
         model: first
             .text_of("NAME")

@@ -70,6 +70,7 @@ fn fusioninventory_sample_maps_host_os_and_every_package() {
     assert_eq!(facts.memory_bytes, Some(24105 * MIB));
     assert_eq!(facts.cpu.model.as_deref(), Some("AMD EPYC"));
     assert_eq!(facts.cpu.cores, Some(2));
+    assert_eq!(facts.cpu.threads, Some(2));
 
     let eth0 = facts
         .interfaces

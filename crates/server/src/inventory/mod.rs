@@ -4,5 +4,7 @@
 
 pub mod agent;
 pub mod api;
+pub mod devices;
 pub mod ingest;
+pub mod ocs;
 pub mod views;

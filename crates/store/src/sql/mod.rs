@@ -29,6 +29,7 @@ mod assessment_store;
 mod assets;
 mod compliance;
 mod cursor;
+mod devices;
 mod feeds;
 mod findings;
 mod hosts;
