@@ -526,7 +526,7 @@ impl Run<'_> {
 /// by source package and source version in the host's release.
 fn match_key(package: &InstalledPackage, release: Option<&str>) -> (String, String, String) {
     match package.source {
-        PackageSource::Dpkg | PackageSource::Rpm => {
+        PackageSource::Dpkg | PackageSource::Rpm | PackageSource::Apk => {
             let ecosystem = match release.filter(|r| !r.is_empty()) {
                 Some(release) => format!("{}:{release}", package.ecosystem),
                 None => package.ecosystem.clone(),
@@ -541,7 +541,7 @@ fn match_key(package: &InstalledPackage, release: Option<&str>) -> (String, Stri
                 .unwrap_or_else(|| package.version.clone());
             (ecosystem, name, version)
         }
-        PackageSource::Python => (
+        PackageSource::Python | PackageSource::Application => (
             package.ecosystem.clone(),
             package.name.clone(),
             package.version.clone(),

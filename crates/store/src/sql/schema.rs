@@ -32,6 +32,8 @@ const SQLITE: &[(i64, &str, &str)] = &[
         4,
         "assets",
         include_str!("../../migrations/sqlite/0004_assets.sql"),
+    ),
+    (
         5,
         "second_factor",
         include_str!("../../migrations/sqlite/0005_second_factor.sql"),
@@ -59,6 +61,8 @@ const POSTGRES: &[(i64, &str, &str)] = &[
         4,
         "assets",
         include_str!("../../migrations/postgres/0004_assets.sql"),
+    ),
+    (
         5,
         "second_factor",
         include_str!("../../migrations/postgres/0005_second_factor.sql"),
