@@ -27,6 +27,12 @@ pub struct FindingFilter {
     pub package: Option<String>,
     /// Only findings in (true) or not in (false) CISA's KEV catalog.
     pub kev: Option<bool>,
+    /// Ecosystem: `Debian` matches every release (`Debian:11`, `Debian:12`); `Debian:11`
+    /// only that one.
+    pub ecosystem: Option<String>,
+    /// Text anywhere in the package, the installed packages built from it, or an advisory id
+    /// or alias, case-insensitively.
+    pub q: Option<String>,
 }
 
 /// A finding in a list.

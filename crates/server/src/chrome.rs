@@ -12,6 +12,8 @@ pub struct Chrome {
     pub csrf: String,
     /// Show the inventory pages.
     pub inventory: bool,
+    /// Show the findings and lifecycle pages.
+    pub assessment: bool,
     /// Show the audit log.
     pub audit: bool,
     /// Show the users and tokens page.
@@ -27,6 +29,7 @@ impl Chrome {
             user: Some(principal.name.clone()),
             csrf: principal.csrf().to_owned(),
             inventory: principal.may(Permission::ReadInventory),
+            assessment: principal.may(Permission::ReadAssessment),
             audit: principal.may(Permission::ReadAudit),
             access: principal.may(Permission::ReadAccess),
             session: matches!(principal.via, Via::Session { .. }),

@@ -48,6 +48,7 @@ fn routes() -> Routes {
         .merge(access::api::routes())
         .merge(compliance::routes())
         .merge(assessment::api::routes())
+        .merge(assessment::views::routes())
         .merge(assets::api::routes())
         .merge(assets::views::routes())
         .merge(openapi::routes())

@@ -567,6 +567,70 @@ async fn debian_12(shared: &Arc<dyn Store>) {
     );
     // No advisory feed here, and the tracker lists predate Debian 12: no findings.
     assert!(findings_of(store, host).await.is_empty());
+
+    debian_12_on_a_fixed_day(shared, host).await;
+}
+
+/// The day the Debian 12 host is assessed on for exact answers: endoflife.date gives Debian 12
+/// security support until 2026-07-11 and LTS until 2028-06-30.
+pub fn debian_12_day() -> Timestamp {
+    "2026-01-15T00:00:00Z".parse().unwrap()
+}
+
+/// The Debian 12 host's lifecycle status and pending security updates, as exact values in the
+/// API and on its page.
+async fn debian_12_on_a_fixed_day(shared: &Arc<dyn Store>, host: i64) {
+    let store = shared.as_ref();
+    job::assess(store, &Scope::All, debian_12_day())
+        .await
+        .unwrap();
+    let app = steward_server::app(shared.clone(), Settings::default());
+    let auditor = token(store, Role::Auditor).await;
+
+    let answer = call(
+        &app,
+        Method::GET,
+        &format!("/api/v1/hosts/{host}/lifecycle"),
+        &auditor,
+        None,
+    )
+    .await;
+    let os = &answer.json()[0];
+    assert_eq!(
+        (&os["product"], &os["cycle"], &os["state"]),
+        (
+            &Value::from("debian"),
+            &Value::from("12"),
+            &Value::from("supported")
+        )
+    );
+    assert_eq!(os["date"], "2026-07-11");
+    assert_eq!(os["source"], "endoflife.date");
+
+    let page = call(&app, Method::GET, &format!("/hosts/{host}"), &auditor, None).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let summary = section(&page.body, "id=\"security-summary\"");
+    assert!(summary.contains("89 security updates pending"), "{summary}");
+    let lifecycle = section(&page.body, "id=\"os-lifecycle\"");
+    assert!(
+        lifecycle
+            .contains("supported</span> · debian 12 · until 2026-07-11 · source: endoflife.date"),
+        "{lifecycle}"
+    );
+    let findings = section(&page.body, "id=\"findings-summary\"");
+    assert!(
+        findings.contains(&format!("<a href=\"/findings?host={host}\">0 open</a>")),
+        "{findings}"
+    );
+}
+
+/// The rest of the page's line that holds `marker`.
+fn section<'a>(page: &'a str, marker: &str) -> &'a str {
+    let start = page
+        .find(marker)
+        .unwrap_or_else(|| panic!("{marker} missing"));
+    let rest = &page[start..];
+    &rest[..rest.find('\n').unwrap_or(rest.len())]
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -680,4 +744,229 @@ async fn the_whole_shared_mirror_imports_without_errors() {
     assert!(again.feeds.iter().all(|f| f.advisories_changed == 0));
     assert_eq!(again.job, None);
     test.cleanup().await;
+}
+
+/// A signed-in user of the web UI: the session cookie and the CSRF token its forms carry.
+struct Browser {
+    cookie: String,
+    csrf: String,
+}
+
+impl Browser {
+    async fn sign_in(store: &dyn Store, name: &str, role: Role) -> Browser {
+        let actor = Actor::Cli("test".into());
+        let now = Timestamp::now();
+        let user = steward_store::NewUser {
+            name: name.into(),
+            role,
+            password_hash: "unused".into(),
+        };
+        let user = store.create_user(&user, &actor, now).await.unwrap();
+        store
+            .set_password(user.id, "unused", false, None, &actor, now)
+            .await
+            .unwrap();
+        let secret = secrets::generate(secrets::SESSION_PREFIX);
+        let csrf = secrets::generate("");
+        let session = steward_store::NewSession {
+            id_hash: secrets::hash(&secret),
+            user_id: user.id,
+            csrf_token: csrf.clone(),
+            created_at: now,
+            expires_at: now + jiff::SignedDuration::from_hours(1),
+        };
+        store.create_session(&session).await.unwrap();
+        Browser {
+            cookie: format!("steward_session={secret}"),
+            csrf,
+        }
+    }
+
+    async fn get(&self, app: &Router, uri: &str) -> Answer {
+        let request = Request::get(uri).header("cookie", &self.cookie);
+        send(app, request.body(Body::empty()).unwrap()).await
+    }
+
+    /// Posts a form; `with_csrf` false leaves the session's token out.
+    async fn post(&self, app: &Router, uri: &str, form: &str, with_csrf: bool) -> Answer {
+        let body = match with_csrf {
+            true => format!("csrf={}&{form}", self.csrf),
+            false => form.to_owned(),
+        };
+        let request = Request::post(uri)
+            .header("cookie", &self.cookie)
+            .header("content-type", "application/x-www-form-urlencoded");
+        send(app, request.body(Body::from(body)).unwrap()).await
+    }
+}
+
+async fn send(app: &Router, request: Request<Body>) -> Answer {
+    let response = app.clone().oneshot(request).await.unwrap();
+    let status = response.status();
+    let bytes = axum::body::to_bytes(response.into_body(), 64 << 20)
+        .await
+        .unwrap();
+    Answer {
+        status,
+        body: String::from_utf8(bytes.to_vec()).unwrap(),
+    }
+}
+
+/// The finding ids linked from the rows of a findings page, in order.
+fn listed_findings(page: &str) -> Vec<i64> {
+    let table = &page[page.find("id=\"findings\"").unwrap()..];
+    table
+        .split("<td><a href=\"/findings/")
+        .skip(1)
+        .map(|rest| rest[..rest.find('"').unwrap()].parse().unwrap())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn findings_are_filtered_and_judged_through_the_pages() {
+    for test in support::stores("findings_pages").await {
+        findings_pages(&test.store).await;
+        test.cleanup().await;
+    }
+}
+
+async fn findings_pages(shared: &Arc<dyn Store>) {
+    let store = shared.as_ref();
+    let v11 = "1.1.1n-0+deb11u3";
+    let bullseye = inventory(
+        store,
+        None,
+        facts("bullseye", os("debian", "11")),
+        vec![openssl("openssl", v11), openssl("libssl1.1", v11)],
+        Vec::new(),
+        at(0),
+    )
+    .await;
+    let buster = inventory(
+        store,
+        None,
+        facts("buster", os("debian", "10")),
+        vec![openssl("openssl", "1.1.1n-0+deb10u2")],
+        Vec::new(),
+        at(0),
+    )
+    .await;
+    import(
+        store,
+        &data("advisories-native/debian-security-tracker"),
+        at(1),
+    )
+    .await;
+    worker::run_pending(store, "test").await.unwrap();
+    let all = store
+        .list_findings(&FindingFilter::default(), &PageRequest::default())
+        .await
+        .unwrap()
+        .items;
+    let of = |host: i64| -> Vec<i64> {
+        all.iter()
+            .filter(|f| f.host_id == host)
+            .map(|f| f.id)
+            .collect()
+    };
+    let dsa = with_id(&all, "DSA-5343-1")[0].id;
+
+    let app = steward_server::app(shared.clone(), Settings::default());
+    let operator = Browser::sign_in(store, "olga", Role::Operator).await;
+    let auditor = Browser::sign_in(store, "aude", Role::Auditor).await;
+
+    // The list: every open finding, highest priority first, each with its reasons.
+    let page = operator.get(&app, "/findings").await;
+    assert_eq!(page.status, StatusCode::OK);
+    let listed = listed_findings(&page.body);
+    assert_eq!(listed.len(), all.len());
+    assert!(page.body.contains("<ul class=\"reasons\"><li>"));
+    // Filters: host, text on an advisory id, ecosystem, status, KEV.
+    let page = operator
+        .get(&app, &format!("/findings?host={buster}"))
+        .await;
+    assert_eq!(listed_findings(&page.body), of(buster));
+    assert!(
+        page.body
+            .contains(">buster</a> · <a href=\"/findings\">all hosts</a>")
+    );
+    let page = operator
+        .get(&app, "/findings?q=dsa-5343-1&state=open")
+        .await;
+    assert_eq!(listed_findings(&page.body), [dsa]);
+    let page = operator.get(&app, "/findings?ecosystem=Debian:11&q=").await;
+    assert_eq!(listed_findings(&page.body), of(bullseye));
+    let page = operator.get(&app, "/findings?state=fixed").await;
+    assert!(listed_findings(&page.body).is_empty());
+    assert!(
+        operator
+            .get(&app, "/findings?host=web1")
+            .await
+            .status
+            .is_client_error()
+    );
+
+    // The finding explained; only a role that may judge sees the verdict form.
+    let uri = format!("/findings/{dsa}");
+    let page = operator.get(&app, &uri).await;
+    let matches = &page.body[page.body.find("id=\"matches\"").unwrap()..];
+    assert!(
+        matches.contains("<code>&#60; 1.1.1n-0+deb11u4</code>"),
+        "{matches}"
+    );
+    assert!(page.body.contains("id=\"verdict\""));
+    assert!(
+        !auditor
+            .get(&app, &uri)
+            .await
+            .body
+            .contains("id=\"verdict\"")
+    );
+
+    // A verdict: refused without the CSRF token, without a reason, and to the auditor.
+    let verdict = format!("{uri}/verdict");
+    let form = "verdict=accepted_risk&why=internal+only%2C+no+TLS+clients";
+    let forged = operator.post(&app, &verdict, form, false).await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    let empty = operator
+        .post(&app, &verdict, "verdict=accepted_risk&why=+", true)
+        .await;
+    assert_eq!(empty.status, StatusCode::BAD_REQUEST);
+    let refused = auditor.post(&app, &verdict, form, true).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        store.finding(dsa).await.unwrap().unwrap().finding.state,
+        "open"
+    );
+
+    let given = operator.post(&app, &verdict, form, true).await;
+    assert_eq!(given.status, StatusCode::SEE_OTHER);
+    let page = operator.get(&app, &uri).await;
+    assert!(
+        page.body
+            .contains("accepted risk — by olga: internal only, no TLS clients"),
+        "{}",
+        section(&page.body, "id=\"finding-state\"")
+    );
+    let audit = store.audit_entries(&PageRequest::default()).await.unwrap();
+    assert_eq!(audit.items[0].action, "finding.verdict");
+    assert_eq!(audit.items[0].actor, "user:olga");
+    // Accepted, it leaves the default (open) list and shows under its status.
+    let open = operator.get(&app, "/findings").await;
+    assert!(!listed_findings(&open.body).contains(&dsa));
+    let accepted = operator.get(&app, "/findings?state=accepted_risk").await;
+    assert_eq!(listed_findings(&accepted.body), [dsa]);
+
+    // The advisory, found by an alias, names the host; the forecast page answers.
+    let advisory = operator.get(&app, "/advisories/CVE-2023-0286").await;
+    assert_eq!(advisory.status, StatusCode::OK);
+    assert!(
+        advisory
+            .body
+            .contains(&format!("<a href=\"/hosts/{bullseye}\">bullseye</a>"))
+    );
+    assert_eq!(
+        operator.get(&app, "/lifecycle").await.status,
+        StatusCode::OK
+    );
 }

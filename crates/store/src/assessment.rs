@@ -13,7 +13,7 @@ use jiff::civil::Date;
 use jiff::{SignedDuration, Timestamp};
 use steward_api::assessment::{
     AdvisoryDetail, FeedInfo, FindingDetail, FindingFilter, FindingMatch, FindingSummary,
-    HostLifecycle,
+    HostLifecycle, PriorityReason,
 };
 use steward_api::resources::{HostUpdate, Page, PageRequest};
 use steward_core::assessment::advisory::Advisory;
@@ -214,6 +214,15 @@ pub trait AssessmentStore: Send + Sync {
     async fn advisory(&self, id: &str) -> Result<Option<AdvisoryDetail>>;
     /// A host's lifecycle status, operating system first.
     async fn host_lifecycle(&self, host_id: i64) -> Result<Vec<HostLifecycle>>;
+    /// Every host's lifecycle status as (host id, status), by host, operating system first.
+    async fn all_host_lifecycles(&self) -> Result<Vec<(i64, HostLifecycle)>>;
+    /// Open findings counted as (host id, priority level, count), of one host or of all.
+    async fn open_finding_counts(&self, host: Option<i64>) -> Result<Vec<(i64, String, i64)>>;
+    /// The priority reasons of these findings, by finding id (for lists, which carry none).
+    async fn finding_reasons(
+        &self,
+        ids: &[i64],
+    ) -> Result<std::collections::HashMap<i64, Vec<PriorityReason>>>;
     /// Product cycles hosts run, with how many hosts run each.
     async fn cycles_in_use(&self) -> Result<Vec<(ProductCycle, i64)>>;
 

@@ -1837,6 +1837,48 @@ async fn findings_carry_verdicts_that_are_audited_and_filtered(db: &TestDb) {
             },
             0,
         ),
+        (
+            FindingFilter {
+                ecosystem: Some("Debian".into()),
+                ..FindingFilter::default()
+            },
+            1,
+        ),
+        (
+            FindingFilter {
+                ecosystem: Some("Debian:12".into()),
+                ..FindingFilter::default()
+            },
+            0,
+        ),
+        (
+            FindingFilter {
+                ecosystem: Some("Deb".into()),
+                ..FindingFilter::default()
+            },
+            0,
+        ),
+        (
+            FindingFilter {
+                q: Some("LIBCURL".into()),
+                ..FindingFilter::default()
+            },
+            1,
+        ),
+        (
+            FindingFilter {
+                q: Some("dsa-5001".into()),
+                ..FindingFilter::default()
+            },
+            1,
+        ),
+        (
+            FindingFilter {
+                q: Some("cur_".into()),
+                ..FindingFilter::default()
+            },
+            0,
+        ),
     ] {
         let page = store
             .list_findings(&filter, &PageRequest::default())

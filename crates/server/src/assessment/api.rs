@@ -15,7 +15,7 @@ use steward_api::assessment::{
 use steward_api::resources::{Page, PageRequest};
 use steward_core::assessment::finding::Decision;
 use steward_core::assessment::lifecycle::{FORECAST_MONTHS, LifecycleCatalog};
-use steward_store::StoreError;
+use steward_store::{Store, StoreError};
 
 use crate::access::Principal;
 use crate::access::table::{Access, Permission, Routes};
@@ -160,16 +160,19 @@ pub async fn host_lifecycle(
 #[utoipa::path(get, path = "/api/v1/lifecycle/forecast", tag = "assessment",
     responses((status = 200, body = Vec<ForecastItem>)))]
 pub async fn forecast(State(state): State<AppState>) -> Result<Json<Vec<ForecastItem>>, AppError> {
-    Ok(Json(forecast_items(&state, Timestamp::now()).await?))
+    Ok(Json(
+        forecast_items(state.store.as_ref(), Timestamp::now()).await?,
+    ))
 }
 
-/// The forecast on the day of `now`.
-pub(crate) async fn forecast_items(
-    state: &AppState,
+/// The forecast on the day of `now`: support ends within 6, 12 and 18 months of the product
+/// cycles hosts run, soonest horizon first.
+pub async fn forecast_items(
+    store: &dyn Store,
     now: Timestamp,
-) -> Result<Vec<ForecastItem>, AppError> {
-    let in_use = state.store.cycles_in_use().await?;
-    let products = state.store.lifecycle_products().await?;
+) -> Result<Vec<ForecastItem>, StoreError> {
+    let in_use = store.cycles_in_use().await?;
+    let products = store.lifecycle_products().await?;
     let catalog = LifecycleCatalog::new(&products);
     let today = now.to_zoned(jiff::tz::TimeZone::UTC).date();
     let hosts: HashMap<_, i64> = in_use.iter().cloned().collect();

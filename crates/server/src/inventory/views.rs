@@ -10,6 +10,7 @@ use axum::extract::{Form, Path, Query, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use jiff::Timestamp;
 use serde::Deserialize;
+use steward_api::assessment::HostLifecycle;
 use steward_api::resources::{
     HistoryEntry, Host, HostFilter, HostPackage, HostSummary, HostUpdate, IdentityReview,
     PackageFilter, PageRequest, SoftwareFilter, SoftwareSummary, SoftwareVersion,
@@ -218,6 +219,40 @@ struct HostPage {
     updates: Vec<HostUpdate>,
     history: Vec<HistoryEntry>,
     history_next: Option<String>,
+    assessment: Option<HostAssessment>,
+}
+
+/// What the assessment says about a host, for callers who may read it.
+struct HostAssessment {
+    lifecycle: Vec<HostLifecycle>,
+    /// Open findings per priority level, `P1` first.
+    open_findings: Vec<(String, i64)>,
+}
+
+impl HostAssessment {
+    async fn load(state: &AppState, host: i64) -> Result<HostAssessment, AppError> {
+        let lifecycle = state.store.host_lifecycle(host).await?;
+        let open_findings = state
+            .store
+            .open_finding_counts(Some(host))
+            .await?
+            .into_iter()
+            .map(|(_, priority, n)| (priority, n))
+            .collect();
+        Ok(HostAssessment {
+            lifecycle,
+            open_findings,
+        })
+    }
+
+    fn open_total(&self) -> i64 {
+        self.open_findings.iter().map(|(_, n)| n).sum()
+    }
+
+    /// The operating system's lifecycle entry, when the assessment mapped it.
+    fn operating_system(&self) -> Option<&HostLifecycle> {
+        self.lifecycle.iter().find(|l| l.operating_system)
+    }
 }
 
 impl HostPage {
@@ -337,6 +372,10 @@ async fn host_page(
         cursor: query.history_cursor,
     };
     let history = store.host_history(id, &history_page).await?;
+    let assessment = match principal.may(Permission::ReadAssessment) {
+        true => Some(HostAssessment::load(&state, id).await?),
+        false => None,
+    };
 
     render(&HostPage {
         chrome: Chrome::for_caller(&principal),
@@ -347,6 +386,7 @@ async fn host_page(
         updates,
         history: history.items,
         history_next: history.next_cursor,
+        assessment,
     })
 }
 

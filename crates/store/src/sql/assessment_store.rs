@@ -1,9 +1,12 @@
 //! [`AssessmentStore`] on [`SqlStore`]: each method hands over to its module.
 
+use std::collections::HashMap;
+
 use async_trait::async_trait;
 use jiff::{SignedDuration, Timestamp};
 use steward_api::assessment::{
     AdvisoryDetail, FeedInfo, FindingDetail, FindingFilter, FindingSummary, HostLifecycle,
+    PriorityReason,
 };
 use steward_api::resources::{HostUpdate, Page, PageRequest};
 use steward_core::assessment::advisory::Advisory;
@@ -101,6 +104,18 @@ impl AssessmentStore for SqlStore {
 
     async fn host_lifecycle(&self, host_id: i64) -> Result<Vec<HostLifecycle>> {
         findings::host_lifecycle(&self.pool, host_id).await
+    }
+
+    async fn all_host_lifecycles(&self) -> Result<Vec<(i64, HostLifecycle)>> {
+        findings::all_host_lifecycles(&self.pool).await
+    }
+
+    async fn open_finding_counts(&self, host: Option<i64>) -> Result<Vec<(i64, String, i64)>> {
+        findings::open_finding_counts(&self.pool, host).await
+    }
+
+    async fn finding_reasons(&self, ids: &[i64]) -> Result<HashMap<i64, Vec<PriorityReason>>> {
+        findings::finding_reasons(&self.pool, ids).await
     }
 
     async fn cycles_in_use(&self) -> Result<Vec<(ProductCycle, i64)>> {

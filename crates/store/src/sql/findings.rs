@@ -24,7 +24,10 @@ use steward_core::inventory::{HostFacts, InstalledPackage, SourceReport, SourceS
 
 use super::compliance::{self, Change};
 use super::inventory::parse_source;
-use super::{BATCH_ROWS, Conditions, Param, SqlStore, cursor, from_json, secs, timestamp, to_json};
+use super::{
+    BATCH_ROWS, Conditions, Param, SqlStore, contains_pattern, cursor, from_json, secs, timestamp,
+    to_json,
+};
 use crate::assessment::{AssessmentHost, FindingWrite, PackageName, StoredFinding};
 use crate::{Actor, Result};
 
@@ -539,6 +542,25 @@ pub(super) async fn list_findings(
              ('% ' || a.advisory_id || ' %')))"
         ));
     }
+    if let Some(ecosystem) = text(&filter.ecosystem) {
+        let exact = c.bind(Param::Text(ecosystem.clone()));
+        let release = c.bind(Param::Text(format!("{ecosystem}:%")));
+        c.push(format!(
+            "(f.ecosystem = {exact} OR f.ecosystem LIKE {release})"
+        ));
+    }
+    if let Some(q) = text(&filter.q) {
+        // Aliases match whole (through their index); the finding's own ids and packages match
+        // anywhere.
+        let p = c.bind(Param::Text(contains_pattern(&q)));
+        let alias = c.bind(Param::Text(q.to_uppercase()));
+        c.push(format!(
+            "(LOWER(f.package) LIKE {p} ESCAPE '\\' OR LOWER(f.binaries) LIKE {p} ESCAPE '\\' \
+             OR LOWER(f.ids) LIKE {p} ESCAPE '\\' OR EXISTS (SELECT 1 FROM advisory_aliases a \
+             WHERE a.alias = {alias} AND (' ' || f.ids || ' ') LIKE \
+             ('% ' || a.advisory_id || ' %')))"
+        ));
+    }
     if let Some(after) = &page.cursor {
         let (score, id): (i64, i64) = cursor::decode(after)?;
         let (s, i) = (c.bind(Param::Int(score)), c.bind(Param::Int(id)));
@@ -805,30 +827,101 @@ fn describe_range(range: &Range) -> String {
 /// A host's lifecycle status, operating system first.
 pub(super) async fn host_lifecycle(pool: &AnyPool, host_id: i64) -> Result<Vec<HostLifecycle>> {
     let rows = sqlx::query(
-        "SELECT product, cycle, operating_system, state, state_date, source, evidence_json, \
-         assessed_at FROM host_lifecycle WHERE host_id = $1 \
+        "SELECT host_id, product, cycle, operating_system, state, state_date, source, \
+         evidence_json, assessed_at FROM host_lifecycle WHERE host_id = $1 \
          ORDER BY operating_system DESC, product, cycle",
     )
     .bind(host_id)
     .fetch_all(pool)
     .await?;
-    rows.iter()
+    rows.iter().map(|row| Ok(lifecycle_row(row)?.1)).collect()
+}
+
+/// Every host's lifecycle status, by host, operating system first.
+pub(super) async fn all_host_lifecycles(pool: &AnyPool) -> Result<Vec<(i64, HostLifecycle)>> {
+    let rows = sqlx::query(
+        "SELECT host_id, product, cycle, operating_system, state, state_date, source, \
+         evidence_json, assessed_at FROM host_lifecycle \
+         ORDER BY host_id, operating_system DESC, product, cycle",
+    )
+    .fetch_all(pool)
+    .await?;
+    rows.iter().map(lifecycle_row).collect()
+}
+
+fn lifecycle_row(row: &AnyRow) -> Result<(i64, HostLifecycle)> {
+    let status = HostLifecycle {
+        product: row.try_get("product")?,
+        cycle: row.try_get("cycle")?,
+        operating_system: row.try_get::<i64, _>("operating_system")? != 0,
+        state: row.try_get("state")?,
+        date: row.try_get("state_date")?,
+        source: row.try_get("source")?,
+        evidence: from_json(
+            "host_lifecycle.evidence_json",
+            &row.try_get::<String, _>("evidence_json")?,
+        )?,
+        assessed_at: timestamp(row.try_get("assessed_at")?)?,
+    };
+    Ok((row.try_get("host_id")?, status))
+}
+
+/// Open findings counted by host and priority level (of one host, or of all).
+pub(super) async fn open_finding_counts(
+    pool: &AnyPool,
+    host: Option<i64>,
+) -> Result<Vec<(i64, String, i64)>> {
+    let only_host = if host.is_some() {
+        " AND host_id = $1"
+    } else {
+        ""
+    };
+    let sql = format!(
+        "SELECT host_id, priority, COUNT(*) AS n FROM findings WHERE state = 'open'{only_host} \
+         GROUP BY host_id, priority ORDER BY host_id, priority"
+    );
+    let mut query = sqlx::query(AssertSqlSafe(sql));
+    if let Some(host) = host {
+        query = query.bind(host);
+    }
+    query
+        .fetch_all(pool)
+        .await?
+        .iter()
         .map(|row| {
-            Ok(HostLifecycle {
-                product: row.try_get("product")?,
-                cycle: row.try_get("cycle")?,
-                operating_system: row.try_get::<i64, _>("operating_system")? != 0,
-                state: row.try_get("state")?,
-                date: row.try_get("state_date")?,
-                source: row.try_get("source")?,
-                evidence: from_json(
-                    "host_lifecycle.evidence_json",
-                    &row.try_get::<String, _>("evidence_json")?,
-                )?,
-                assessed_at: timestamp(row.try_get("assessed_at")?)?,
-            })
+            Ok((
+                row.try_get("host_id")?,
+                row.try_get("priority")?,
+                row.try_get("n")?,
+            ))
         })
         .collect()
+}
+
+/// The priority reasons of these findings, by finding id.
+pub(super) async fn finding_reasons(
+    pool: &AnyPool,
+    ids: &[i64],
+) -> Result<HashMap<i64, Vec<PriorityReason>>> {
+    let mut reasons = HashMap::new();
+    for chunk in ids.chunks(BATCH_ROWS) {
+        let sql = format!(
+            "SELECT id, reasons_json FROM findings WHERE id IN ({})",
+            marks(1, chunk.len())
+        );
+        let mut query = sqlx::query(AssertSqlSafe(sql));
+        for id in chunk {
+            query = query.bind(*id);
+        }
+        for row in query.fetch_all(pool).await? {
+            let terms = from_json(
+                "findings.reasons_json",
+                &row.try_get::<String, _>("reasons_json")?,
+            )?;
+            reasons.insert(row.try_get("id")?, terms);
+        }
+    }
+    Ok(reasons)
 }
 
 /// Product cycles hosts run, with how many hosts run each.
