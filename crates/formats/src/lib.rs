@@ -9,6 +9,7 @@ pub mod apt;
 pub mod assets_csv;
 pub mod dpkg;
 pub mod feeds;
+pub mod glpi;
 pub mod lockfile;
 pub mod ocs;
 pub mod os_release;

@@ -81,7 +81,7 @@ pub fn map_inventory(content: &Element) -> OcsInventory {
     }
 }
 
-fn megabytes(value: Option<String>) -> Option<u64> {
+pub(crate) fn megabytes(value: Option<String>) -> Option<u64> {
     value?
         .trim()
         .parse::<u64>()
@@ -96,22 +96,33 @@ fn os_release(hardware: Option<&Element>, os: Option<&Element>) -> OsRelease {
         element.and_then(|e| e.text_of(name)).map(str::to_owned)
     };
     let name = text(os, "NAME").or_else(|| text(hardware, "OSNAME"));
-    let id = name.as_deref().and_then(os_id);
-    let pretty_name = text(os, "FULL_NAME")
-        .or_else(|| {
-            text(hardware, "OSCOMMENTS").filter(|c| name.as_deref().is_some_and(|n| same_os(n, c)))
-        })
-        .or_else(|| name.clone());
+    let pretty_name = text(os, "FULL_NAME").or_else(|| {
+        text(hardware, "OSCOMMENTS").filter(|c| name.as_deref().is_some_and(|n| same_os(n, c)))
+    });
     let version = text(os, "VERSION").or_else(|| {
         // The OCS agent puts the release in OSVERSION and the name with its release in OSNAME;
         // FusionInventory's OSVERSION is the kernel's.
         text(hardware, "OSVERSION")
             .filter(|v| name.as_deref().is_some_and(|n| n.ends_with(v.as_str())))
     });
+    release_of(name, pretty_name, version)
+}
+
+/// os-release fields from a distribution's display name, full name and release, as the
+/// FusionInventory family of agents (OCS, FusionInventory, GLPI) reports them.
+pub(crate) fn release_of(
+    name: Option<String>,
+    pretty_name: Option<String>,
+    version: Option<String>,
+) -> OsRelease {
+    let id = name.as_deref().and_then(os_id);
+    let pretty_name = pretty_name.or_else(|| name.clone());
     let version_id = version.map(|v| match id.as_deref() {
         // Debian's os-release says "12" where /etc/debian_version (which the agents read) says
         // "12.11".
         Some("debian") => v.split('.').next().unwrap_or(&v).to_owned(),
+        // Ubuntu's says "22.04" where the agents read "22.04.3".
+        Some("ubuntu") => v.split('.').take(2).collect::<Vec<_>>().join("."),
         _ => v,
     });
     let codename = pretty_name.as_deref().and_then(|p| {
@@ -169,7 +180,7 @@ fn os_id(name: &str) -> Option<String> {
 }
 
 /// The OSV ecosystem of a distribution's packages, as Steward's own agent names it.
-fn ecosystem(id: Option<&str>) -> String {
+pub(crate) fn ecosystem(id: Option<&str>) -> String {
     let Some(id) = id else {
         return String::new();
     };
@@ -216,24 +227,35 @@ fn packages(content: &Element, ecosystem: &str) -> (Vec<InstalledPackage>, usize
             .text_of("ARCH")
             .or_else(|| software.text_of("ARCHITECTURE"))
             .unwrap_or_default();
-        // The OCS agent lists Multi-Arch packages as `name:arch`.
-        let name = name
-            .strip_suffix(arch)
-            .and_then(|n| n.strip_suffix(':'))
-            .filter(|_| !arch.is_empty())
-            .unwrap_or(name);
-        packages.push(InstalledPackage {
-            ecosystem: ecosystem.to_owned(),
-            name: name.to_owned(),
-            version: version.to_owned(),
-            arch: arch.to_owned(),
-            source_name: None,
-            source_version: None,
-            source,
-            status: "installed".to_owned(),
-        });
+        packages.push(distribution_package(ecosystem, name, version, arch, source));
     }
     (packages, skipped)
+}
+
+/// A package from dpkg or rpm as a distribution package of `ecosystem`.
+pub(crate) fn distribution_package(
+    ecosystem: &str,
+    name: &str,
+    version: &str,
+    arch: &str,
+    source: PackageSource,
+) -> InstalledPackage {
+    // The OCS agent lists Multi-Arch packages as `name:arch`.
+    let name = name
+        .strip_suffix(arch)
+        .and_then(|n| n.strip_suffix(':'))
+        .filter(|_| !arch.is_empty())
+        .unwrap_or(name);
+    InstalledPackage {
+        ecosystem: ecosystem.to_owned(),
+        name: name.to_owned(),
+        version: version.to_owned(),
+        arch: arch.to_owned(),
+        source_name: None,
+        source_version: None,
+        source,
+        status: "installed".to_owned(),
+    }
 }
 
 fn dmi(content: &Element) -> steward_core::inventory::Dmi {
@@ -320,29 +342,57 @@ fn filesystems(content: &Element) -> Vec<Filesystem> {
 
 /// One `NETWORKS` element per address: grouped by interface name, in first-seen order.
 fn interfaces(content: &Element) -> Vec<NetworkInterface> {
+    group_interfaces(content.all("NETWORKS").filter_map(|network| {
+        Some(AddressEntry {
+            interface: network.text_of("DESCRIPTION")?,
+            mac: network.text_of("MACADDR"),
+            virtual_device: network.text_of("VIRTUALDEV") == Some("1"),
+            ipv4: network.text_of("IPADDRESS"),
+            ipv4_mask: network.text_of("IPMASK"),
+            ipv6: network.text_of("IPADDRESS6"),
+            ipv6_mask: network.text_of("IPMASK6"),
+        })
+    }))
+}
+
+/// One network entry as the FusionInventory family reports it: an interface with at most one
+/// IPv4 and one IPv6 address; an interface with several addresses comes as several entries.
+pub(crate) struct AddressEntry<'a> {
+    pub(crate) interface: &'a str,
+    pub(crate) mac: Option<&'a str>,
+    pub(crate) virtual_device: bool,
+    pub(crate) ipv4: Option<&'a str>,
+    pub(crate) ipv4_mask: Option<&'a str>,
+    pub(crate) ipv6: Option<&'a str>,
+    pub(crate) ipv6_mask: Option<&'a str>,
+}
+
+/// Groups address entries by interface name, in first-seen order.
+pub(crate) fn group_interfaces<'a>(
+    entries: impl Iterator<Item = AddressEntry<'a>>,
+) -> Vec<NetworkInterface> {
     let mut order: Vec<String> = Vec::new();
     let mut by_name: BTreeMap<String, NetworkInterface> = BTreeMap::new();
-    for network in content.all("NETWORKS") {
-        let Some(name) = network.text_of("DESCRIPTION") else {
-            continue;
-        };
-        let interface = by_name.entry(name.to_owned()).or_insert_with(|| {
-            order.push(name.to_owned());
-            NetworkInterface {
-                name: name.to_owned(),
-                ..NetworkInterface::default()
-            }
-        });
+    for entry in entries {
+        let interface = by_name
+            .entry(entry.interface.to_owned())
+            .or_insert_with(|| {
+                order.push(entry.interface.to_owned());
+                NetworkInterface {
+                    name: entry.interface.to_owned(),
+                    ..NetworkInterface::default()
+                }
+            });
         if interface.mac.is_none() {
-            interface.mac = network.text_of("MACADDR").map(str::to_ascii_lowercase);
+            interface.mac = entry.mac.map(str::to_ascii_lowercase);
         }
-        interface.virtual_device |= network.text_of("VIRTUALDEV") == Some("1");
-        if let Some(address) = network.text_of("IPADDRESS") {
-            let prefix = network.text_of("IPMASK").and_then(ipv4_prefix);
+        interface.virtual_device |= entry.virtual_device;
+        if let Some(address) = entry.ipv4 {
+            let prefix = entry.ipv4_mask.and_then(ipv4_prefix);
             interface.addresses.push(with_prefix(address, prefix));
         }
-        if let Some(address) = network.text_of("IPADDRESS6") {
-            let prefix = network.text_of("IPMASK6").and_then(ipv6_prefix);
+        if let Some(address) = entry.ipv6 {
+            let prefix = entry.ipv6_mask.and_then(ipv6_prefix);
             interface.addresses.push(with_prefix(address, prefix));
         }
     }

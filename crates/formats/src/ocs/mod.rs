@@ -8,7 +8,7 @@
 //! entity references other than the predefined five are refused, and nesting depth and
 //! element count are bounded. Errors name the line and element at fault.
 
-mod map;
+pub(crate) mod map;
 mod xml;
 
 use std::io::Read;
@@ -214,4 +214,4 @@ pub fn parse_request(xml: &[u8], limits: &Limits) -> Result<Request, OcsError> {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
