@@ -35,6 +35,11 @@ pub enum AppError {
 }
 
 impl AppError {
+    /// The HTTP status this error is answered with.
+    pub fn status(&self) -> StatusCode {
+        self.status_and_code().0
+    }
+
     fn status_and_code(&self) -> (StatusCode, &'static str) {
         match self {
             AppError::Invalid(_) => (StatusCode::BAD_REQUEST, "invalid_request"),

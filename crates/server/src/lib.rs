@@ -40,6 +40,7 @@ fn routes() -> Routes {
     Routes::new()
         .merge(inventory::agent::routes())
         .merge(inventory::ocs::routes())
+        .merge(inventory::glpi::routes())
         .merge(inventory::api::routes())
         .merge(inventory::views::routes())
         .merge(access::sessions::routes())

@@ -2,7 +2,9 @@
 //!
 //! `cyclonedx`, `spdx` and `lockfile` take several files; each becomes (or replaces the
 //! components of) one application, and a file that cannot be read is reported by name
-//! without stopping the others. `csv` plans every row first and imports nothing when a row
+//! without stopping the others. `glpi` takes GLPI agent inventories (JSON, plain or
+//! compressed): computers update their host as the agent's own submission would, other
+//! equipment becomes assets. `csv` plans every row first and imports nothing when a row
 //! fails, unless `--skip-bad-rows`; `--dry-run` only shows the plan.
 
 use std::path::PathBuf;
@@ -11,7 +13,9 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::Subcommand;
 use jiff::Timestamp;
+use steward_formats::glpi;
 use steward_server::assets::import::{self, DocumentKind, MAX_UPLOAD_BYTES};
+use steward_server::inventory::glpi_import::{self, Imported};
 
 use super::{StoreArgs, cli_actor};
 use crate::settings::FileSettings;
@@ -25,6 +29,15 @@ pub enum ImportCommand {
     /// Lockfiles (Cargo.lock, package-lock.json, requirements.txt, poetry.lock,
     /// Gemfile.lock, go.mod), recognised by file name, one application each.
     Lockfile(DocumentArgs),
+    /// GLPI agent inventories (JSON as the agent sends it): computers become hosts, network
+    /// equipment, printers and phones assets of their kind.
+    Glpi {
+        /// The inventory files.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
     /// Assets from a CSV file with a header row (see the README for the columns).
     Csv {
         /// The CSV file.
@@ -58,6 +71,7 @@ pub async fn run(command: ImportCommand, file: &FileSettings) -> anyhow::Result<
         ImportCommand::Cyclonedx(args) => documents(DocumentKind::Cyclonedx, args, file).await,
         ImportCommand::Spdx(args) => documents(DocumentKind::Spdx, args, file).await,
         ImportCommand::Lockfile(args) => documents(DocumentKind::Lockfile, args, file).await,
+        ImportCommand::Glpi { files, store } => glpi(files, store, file).await,
         ImportCommand::Csv {
             file: path,
             dry_run,
@@ -118,6 +132,65 @@ async fn documents(
                     o.changed,
                     o.unresolved
                 );
+            }
+            Err(err) => {
+                eprintln!("{}: not imported: {err:#}", path.display());
+                failed += 1;
+            }
+        }
+    }
+    Ok(if failed == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+async fn glpi(
+    files: Vec<PathBuf>,
+    store: StoreArgs,
+    file: &FileSettings,
+) -> anyhow::Result<ExitCode> {
+    let store = store.open(file).await?;
+    let actor = cli_actor();
+    let mut failed = 0;
+    for path in &files {
+        let outcome = async {
+            let bytes = read_bounded(path)?;
+            let (message, _) = glpi::read_body(&bytes, &glpi::Limits::DEFAULT)?;
+            let imported =
+                glpi_import::import(store.as_ref(), message, &actor, Timestamp::now()).await?;
+            anyhow::Ok(imported)
+        }
+        .await;
+        match outcome {
+            Ok(Imported::Host {
+                host_id,
+                changes,
+                packages,
+                partial,
+            }) => {
+                let packages =
+                    packages.map_or("packages unchanged".to_owned(), |n| format!("{n} packages"));
+                let kind = if partial {
+                    "partial inventory"
+                } else {
+                    "inventory"
+                };
+                println!(
+                    "{}: {kind} applied to host {host_id}: {packages}, {changes} changes",
+                    path.display()
+                );
+            }
+            Ok(Imported::Asset {
+                asset_id,
+                action,
+                changes,
+            }) => {
+                println!("{}: asset {asset_id} {action}", path.display());
+                for change in changes {
+                    println!("    {change}");
+                }
             }
             Err(err) => {
                 eprintln!("{}: not imported: {err:#}", path.display());

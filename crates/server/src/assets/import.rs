@@ -272,7 +272,7 @@ fn keep_absent_fields(old: &AssetRecord, fields: &[Field], new: &mut AssetRecord
 }
 
 /// `field: old -> new` for every field that differs.
-fn changed_fields(old: &AssetRecord, new: &AssetRecord) -> Vec<String> {
+pub(crate) fn changed_fields(old: &AssetRecord, new: &AssetRecord) -> Vec<String> {
     let text = |v: &Option<String>| v.clone().unwrap_or_default();
     let pairs = [
         ("name", old.name.clone(), new.name.clone()),

@@ -11,7 +11,8 @@ use axum::http::HeaderMap;
 use base64::Engine;
 use jiff::Timestamp;
 use steward_api::agent::{AgentInfo, InventoryDocument};
-use steward_core::inventory::{Inventory, Section};
+use steward_core::inventory::{HostFacts, Inventory, Section};
+use steward_store::{EnrollmentToken, Store};
 
 use super::ingest;
 use crate::{AppError, AppState, secrets};
@@ -41,8 +42,11 @@ impl From<steward_store::StoreError> for Refusal {
     }
 }
 
-/// Checks the basic-auth password is a live enrollment token.
-pub async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<(), Refusal> {
+/// Checks the basic-auth password is a live enrollment token, and returns the token.
+pub async fn authenticate(
+    state: &AppState,
+    headers: &HeaderMap,
+) -> Result<EnrollmentToken, Refusal> {
     let Some(password) = basic_password(headers) else {
         return Err(Refusal::Challenge);
     };
@@ -50,12 +54,11 @@ pub async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<(), R
         .store
         .active_enrollment_token(&secrets::hash(&password))
         .await?;
-    if live.is_none() {
-        return Err(Refusal::Error(AppError::Unauthorized(
+    live.ok_or_else(|| {
+        Refusal::Error(AppError::Unauthorized(
             "the password is not a live enrollment token".into(),
-        )));
-    }
-    Ok(())
+        ))
+    })
 }
 
 /// The password of an `Authorization: Basic …` header.
@@ -114,16 +117,38 @@ pub struct Applied {
 pub async fn apply(state: &AppState, report: Report) -> Result<Applied, AppError> {
     let now = Timestamp::now();
     let store = state.store.as_ref();
-    let host_id = match store.device_binding(&report.device_key).await? {
+    let host_id = host_of_device(store, &report.device_key, &report.inventory.facts, now).await?;
+    apply_to_host(store, host_id, report, now).await
+}
+
+/// The host a device reports for: the one it is bound to, else the one its facts resolve to
+/// (created if none), which it is then bound to. A revoked device or host is refused.
+pub async fn host_of_device(
+    store: &dyn Store,
+    device_key: &str,
+    facts: &HostFacts,
+    now: Timestamp,
+) -> Result<i64, AppError> {
+    let host_id = match store.device_binding(device_key).await? {
         Some(binding) if binding.revoked => return Err(revoked(binding.host_id)),
         Some(binding) => binding.host_id,
-        None => ingest::resolve_host(store, &report.inventory.facts, now).await?,
+        None => ingest::resolve_host(store, facts, now).await?,
     };
     if store.host_agents_revoked(host_id).await? {
         return Err(revoked(host_id));
     }
-    store.bind_device(host_id, &report.device_key, now).await?;
+    store.bind_device(host_id, device_key, now).await?;
+    Ok(host_id)
+}
 
+/// Applies the report's sections to `host_id` and queues an assessment of the host when
+/// anything was applied, as a submission from Steward's own agent does.
+pub async fn apply_to_host(
+    store: &dyn Store,
+    host_id: i64,
+    report: Report,
+    now: Timestamp,
+) -> Result<Applied, AppError> {
     let document = InventoryDocument::complete(
         uuid::Uuid::now_v7().to_string(),
         now,
@@ -137,6 +162,10 @@ pub async fn apply(state: &AppState, report: Report) -> Result<Applied, AppError
     let update = ingest::to_update(document)?;
     let outcome = store.apply_inventory(host_id, &update, now).await?;
     metrics::counter!("steward_inventories_applied_total").increment(1);
+    if !outcome.duplicate && !report.sections.is_empty() {
+        let scope = crate::assessment::job::Scope::Hosts(vec![host_id]);
+        crate::assessment::job::enqueue(store, &scope, now).await?;
+    }
     Ok(Applied {
         host_id,
         changes: outcome.changes,

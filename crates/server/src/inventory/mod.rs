@@ -5,6 +5,8 @@
 pub mod agent;
 pub mod api;
 pub mod devices;
+pub mod glpi;
+pub mod glpi_import;
 pub mod ingest;
 pub mod ocs;
 pub mod views;

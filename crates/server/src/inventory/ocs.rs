@@ -36,7 +36,7 @@ pub fn routes() -> Routes {
 
 async fn receive(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
     match devices::authenticate(&state, &headers).await {
-        Ok(()) => {}
+        Ok(_) => {}
         Err(Refusal::Challenge) => return challenge(),
         Err(Refusal::Error(err)) => return err.into_response(),
     }
@@ -126,7 +126,7 @@ fn refused(err: OcsError) -> AppError {
     }
 }
 
-fn challenge() -> Response {
+pub(crate) fn challenge() -> Response {
     let mut response = AppError::Unauthorized(
         "basic authentication with an enrollment token as the password is required".into(),
     )
