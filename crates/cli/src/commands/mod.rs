@@ -7,6 +7,7 @@ mod enroll;
 mod export;
 mod feeds;
 mod import;
+mod report;
 mod scan;
 mod serve;
 mod token;
@@ -71,6 +72,9 @@ enum Command {
     /// Advisory and lifecycle feeds: download them from their publishers.
     #[command(subcommand)]
     Feeds(feeds::FeedsCommand),
+    /// Findings and lifecycle report: per host its OS support, pending and security updates
+    /// and open findings by priority, then the end-of-life forecast.
+    Report(report::ReportArgs),
     /// Benchmark a generated fleet: ingest, assessment, queries, memory; prints one table.
     Bench(bench::BenchArgs),
 }
@@ -144,6 +148,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Export(command) => export::run(command, &file).await,
         Command::Versions(command) => versions::run(command),
         Command::Feeds(command) => feeds::run(command, &file).await,
+        Command::Report(args) => report::report(args, &file).await,
         Command::Bench(args) => bench::run(args).await,
     }
 }
