@@ -1,7 +1,9 @@
 //! The web UI in a real browser: headless Chromium driven through WebDriver (chromedriver)
 //! against a real server on loopback. A person signs in, browses hosts, opens a host and signs
-//! out; the hostile inventory is shown and the test proves no script from it ran and the page
-//! still rendered. A failing step saves a screenshot and prints its path.
+//! out; on a Debian 11 host with findings from the Debian tracker's lists, a person goes from
+//! the host to its findings, filters them, records a verdict and signs out; the hostile
+//! inventory is shown and the test proves no script from it ran and the page still rendered.
+//! A failing step saves a screenshot and prints its path.
 //!
 //! Needs the Debian packages `chromium` and `chromium-driver`; without them the tests say so
 //! and pass, unless `STEWARD_REQUIRE_REFERENCE_TOOLS=1` (set by `.ci/run`) demands them.
@@ -22,9 +24,17 @@ use fantoccini::{Client, ClientBuilder, Locator};
 use jiff::Timestamp;
 use serde_json::{Value, json};
 use steward_api::access::Role;
+use steward_api::assessment::FindingFilter;
+use steward_api::resources::PageRequest;
+use steward_core::inventory::identity::HostIdentifiers;
+use steward_core::inventory::{
+    Dmi, HostFacts, InstalledPackage, OsRelease, PackageSource, Section,
+};
 use steward_server::Settings;
 use steward_server::access::passwords;
-use steward_store::{Actor, NewUser, Store};
+use steward_server::assessment::import::import_mirror;
+use steward_server::assessment::worker;
+use steward_store::{Actor, FactsSection, InventoryUpdate, NewUser, Store};
 use support::SCRIPT;
 use tokio::net::TcpListener;
 
@@ -401,4 +411,197 @@ async fn the_hostile_inventory_runs_no_script_and_the_pages_render() {
         Ok(())
     })
     .await;
+}
+
+/// A Debian 11 host whose openssl 1.1.1n-0+deb11u1 the tracker's DSA-5169-1 and DSA-5343-1
+/// name, assessed against the tracker's lists of the shared data; returns the host id.
+async fn seed_bullseye(store: &dyn Store) -> i64 {
+    let facts = HostFacts {
+        hostname: "bullseye".into(),
+        os: OsRelease {
+            id: Some("debian".into()),
+            version_id: Some("11".into()),
+            pretty_name: Some("Debian GNU/Linux 11 (bullseye)".into()),
+            ..OsRelease::default()
+        },
+        dmi: Dmi {
+            uuid: Some("uuid-bullseye".into()),
+            ..Dmi::default()
+        },
+        ..HostFacts::default()
+    };
+    let now = Timestamp::now();
+    let ids = HostIdentifiers::from_facts(&facts);
+    let host = store.create_host(&ids, &facts, now).await.unwrap();
+    let version = "1.1.1n-0+deb11u1";
+    let package = |name: &str| InstalledPackage {
+        ecosystem: "Debian".into(),
+        name: name.into(),
+        version: version.into(),
+        arch: "amd64".into(),
+        source_name: Some("openssl".into()),
+        source_version: Some(version.into()),
+        source: PackageSource::Dpkg,
+        status: "installed".into(),
+    };
+    let update = InventoryUpdate {
+        document_id: "bullseye-1".into(),
+        collected_at: now,
+        digests: Section::ALL
+            .iter()
+            .map(|s| (*s, format!("bullseye-{s:?}")))
+            .collect(),
+        facts: Some(FactsSection {
+            facts,
+            sources: Vec::new(),
+            tags: Vec::new(),
+        }),
+        packages: Some(vec![package("openssl"), package("libssl1.1")]),
+        pending_updates: Some(Vec::new()),
+    };
+    store.apply_inventory(host, &update, now).await.unwrap();
+
+    let data = match std::env::var_os("STEWARD_TEST_DATA") {
+        Some(dir) => PathBuf::from(dir),
+        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data"),
+    };
+    let tracker = data.join("advisories-native/debian-security-tracker");
+    let summary = import_mirror(store, &tracker, |_| {}, now).await.unwrap();
+    assert!(summary.errors.is_empty(), "{:?}", summary.errors);
+    worker::run_pending(store, "browser-test").await.unwrap();
+    host
+}
+
+/// Clicks the first element `css` finds.
+async fn click(browser: &Client, css: &str) -> Result<(), String> {
+    let element = step(
+        &format!("find {css}"),
+        browser.find(Locator::Css(css)).await,
+    )?;
+    step(&format!("click {css}"), element.click().await)
+}
+
+/// Waits up to ten seconds for the text of `css` to contain `expected`.
+async fn wait_for_text(browser: &Client, css: &str, expected: &str) -> Result<String, String> {
+    let mut text = String::new();
+    for _ in 0..100 {
+        if let Ok(element) = browser.find(Locator::Css(css)).await {
+            text = element.text().await.unwrap_or_default();
+            if text.contains(expected) {
+                return Ok(text);
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    Err(format!("{css} shows {text:?}, not {expected:?}"))
+}
+
+/// The links to findings in the findings list's rows.
+async fn listed_findings(browser: &Client) -> Result<usize, String> {
+    let rows = browser
+        .find_all(Locator::Css("#findings tbody a[href^='/findings/']"))
+        .await;
+    Ok(step("find the findings' rows", rows)?.len())
+}
+
+#[tokio::test]
+async fn a_person_filters_a_hosts_findings_and_records_a_verdict() {
+    let test = "findings_verdict";
+    if !browser_present(test) {
+        return;
+    }
+    let server = start_server().await;
+    let host_id = seed_bullseye(server.store.as_ref()).await;
+    let open = server
+        .store
+        .list_findings(&FindingFilter::default(), &PageRequest::default())
+        .await
+        .unwrap()
+        .items;
+    let dsa = open
+        .iter()
+        .find(|f| f.ids.iter().any(|i| i == "DSA-5343-1"))
+        .unwrap()
+        .id;
+    let others = open.len();
+    assert!(others > 1, "the host has several open findings to filter");
+
+    scenario(test, &server, async |browser, base| {
+        sign_in(browser, base).await?;
+        step("open /hosts", browser.goto(&format!("{base}/hosts")).await)?;
+        click(browser, &format!("#hosts a[href='/hosts/{host_id}']")).await?;
+        let host_path = format!("/hosts/{host_id}");
+        if wait_for_path(browser, |p| p == host_path).await? != host_path {
+            return Err("the host's link did not open the host".into());
+        }
+        let summary = text_of(browser, "#findings-summary").await?;
+        if !summary.starts_with(&format!("{others} open")) {
+            return Err(format!("the host's findings summary says {summary:?}"));
+        }
+
+        click(browser, "#findings-summary a").await?;
+        if wait_for_path(browser, |p| p == "/findings").await? != "/findings" {
+            return Err("the findings link did not open the findings".into());
+        }
+        let listed = listed_findings(browser).await?;
+        if listed != others {
+            return Err(format!(
+                "the host's findings list {listed} rows, not {others}"
+            ));
+        }
+        let form = step(
+            "find the filters",
+            browser.form(Locator::Css("#finding-filters")).await,
+        )?;
+        step("type the search", form.set_by_name("q", "dsa-5343-1").await)?;
+        step("filter", form.submit().await)?;
+        wait_for_text(browser, "#findings tbody", "DSA-5343-1").await?;
+        let listed = listed_findings(browser).await?;
+        if listed != 1 {
+            return Err(format!("filtered by DSA-5343-1, {listed} rows are listed"));
+        }
+
+        click(browser, &format!("#findings a[href='/findings/{dsa}']")).await?;
+        let finding_path = format!("/findings/{dsa}");
+        if wait_for_path(browser, |p| p == finding_path).await? != finding_path {
+            return Err("the finding's link did not open it".into());
+        }
+        let verdict = step(
+            "find the verdict form",
+            browser.form(Locator::Css("#verdict")).await,
+        )?;
+        step(
+            "choose false positive",
+            verdict.set_by_name("verdict", "false_positive").await,
+        )?;
+        step(
+            "type the reason",
+            verdict
+                .set_by_name("why", "openssl is not used on this host")
+                .await,
+        )?;
+        step("record the verdict", verdict.submit().await)?;
+        wait_for_text(
+            browser,
+            "#finding-state",
+            "false positive — by ada: openssl is not used on this host",
+        )
+        .await?;
+        sign_out(browser).await
+    })
+    .await;
+
+    let judged = server.store.finding(dsa).await.unwrap().unwrap();
+    assert_eq!(judged.finding.state, "false_positive");
+    let audit = server
+        .store
+        .audit_entries(&PageRequest::default())
+        .await
+        .unwrap();
+    let entry = audit
+        .items
+        .iter()
+        .find(|e| e.action == "finding.verdict")
+        .unwrap();
+    assert_eq!(entry.actor, "user:ada");
 }
