@@ -15,8 +15,10 @@ use super::job::{self, JOB_KIND};
 /// How long a claim holds before another worker may take the job over.
 const LEASE: SignedDuration = SignedDuration::from_hours(1);
 
-/// How often an idle worker looks for work.
-const IDLE_POLL: Duration = Duration::from_secs(2);
+/// How often an idle worker looks for work. Jobs come from other processes too (`steward
+/// feeds import`, other servers), so the queue is polled; a look is one indexed count, and
+/// this bounds how long a new advisory waits before its assessment starts.
+const IDLE_POLL: Duration = Duration::from_millis(50);
 
 /// Runs queued jobs until none is left; returns how many ran.
 pub async fn run_pending(store: &dyn Store, worker: &str) -> Result<usize, StoreError> {
@@ -53,7 +55,14 @@ async fn run_one(store: &dyn Store, job: &Job) -> Result<(), StoreError> {
 pub fn spawn(store: Arc<dyn Store>, worker: String) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         loop {
-            if let Err(error) = run_pending(store.as_ref(), &worker).await {
+            // Claiming takes the write lock; looking first keeps an idle server read-only.
+            let work = store.pending_jobs().await.map(|pending| pending > 0);
+            let ran = match work {
+                Ok(true) => run_pending(store.as_ref(), &worker).await,
+                Ok(false) => Ok(0),
+                Err(error) => Err(error),
+            };
+            if let Err(error) = ran {
                 tracing::warn!(%error, "job queue unavailable");
             }
             tokio::time::sleep(IDLE_POLL).await;
