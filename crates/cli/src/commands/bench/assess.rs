@@ -152,24 +152,20 @@ pub struct IncrementalOutcome {
     pub affected_hosts: usize,
 }
 
-/// A new advisory: a copy, under a new id, of the real one that names the package run by
-/// the most hosts.
+/// A new advisory: a copy, under a new id and related to it, of the real one that names the
+/// package run by the most hosts.
 pub fn new_advisory(advisories: &[Advisory], interned: &Interned) -> Option<Advisory> {
     let index = AdvisoryIndex::new(advisories);
-    let mut best: Option<(usize, String)> = None;
-    for (id, package) in interned.distinct.iter().enumerate() {
-        let hosts = interned.hosts_of.get(id).map_or(0, Vec::len);
-        if best.as_ref().is_some_and(|(n, _)| *n >= hosts) {
-            continue;
-        }
-        if let Some(found) = index.assess(package).matches.first() {
-            best = Some((hosts, found.advisory_id.clone()));
-        }
-    }
-    let (_, id) = best?;
+    let mut by_hosts: Vec<usize> = (0..interned.distinct.len()).collect();
+    by_hosts.sort_by_key(|&id| std::cmp::Reverse(interned.hosts_of.get(id).map_or(0, Vec::len)));
+    let id = by_hosts.into_iter().find_map(|id| {
+        let package = interned.distinct.get(id)?;
+        Some(index.assess(package).matches.first()?.advisory_id.clone())
+    })?;
     let mut advisory = advisories.iter().find(|a| a.id == id)?.clone();
     advisory.id = "BENCH-NEW-0001".to_owned();
     advisory.aliases.clear();
+    advisory.related = vec![id];
     Some(advisory)
 }
 

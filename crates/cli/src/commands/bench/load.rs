@@ -41,6 +41,13 @@ impl Server {
         Some((field("VmHWM:")?, field("VmRSS:")?))
     }
 
+    /// Resets the server's peak resident size (VmHWM) to its current size, so that the next
+    /// [`Server::memory`] reads the peak since now; false when the kernel refuses.
+    pub fn reset_peak(&self) -> bool {
+        self.pid()
+            .is_some_and(|pid| std::fs::write(format!("/proc/{pid}/clear_refs"), "5").is_ok())
+    }
+
     /// Stops the server (SIGKILL; the benchmark's store is thrown away or left as is).
     pub async fn stop(mut self) {
         let _ = self.child.kill().await;
@@ -374,15 +381,19 @@ impl Latencies {
     }
 }
 
-/// Sends `requests` GETs built by `path(i)` with `clients` concurrent clients.
+/// Sends `requests` GETs built by `path(i)` with `clients` concurrent clients, or fewer when
+/// `budget` runs out first: a slow route is measured on fewer requests rather than holding
+/// the whole benchmark.
 pub async fn query_load(
     url: &str,
     token: &str,
     clients: usize,
     requests: usize,
+    budget: Duration,
     path: Arc<dyn Fn(usize) -> String + Send + Sync>,
 ) -> anyhow::Result<Latencies> {
     let http = client(clients)?;
+    let deadline = Instant::now() + budget;
     let next = Arc::new(AtomicUsize::new(0));
     let mut tasks = tokio::task::JoinSet::new();
     for _ in 0..clients {
@@ -397,7 +408,7 @@ pub async fn query_load(
             let mut first_failure = None;
             loop {
                 let i = next.fetch_add(1, Ordering::Relaxed);
-                if i >= requests {
+                if i >= requests || (i >= clients && Instant::now() > deadline) {
                     break;
                 }
                 let target = format!("{base}{}", path(i));
