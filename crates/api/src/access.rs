@@ -83,6 +83,31 @@ pub struct User {
     pub disabled: bool,
     /// True while the user signs in with a one-time password and must choose their own.
     pub must_change_password: bool,
+    /// Where the user's password is checked.
+    #[serde(default)]
+    pub source: UserSource,
+}
+
+/// Where a user's password is checked.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum UserSource {
+    /// Here: an Argon2id hash that an administrator can reset.
+    #[default]
+    Local,
+    /// The site's directory (LDAP): no local password; the role follows the user's groups and
+    /// is refreshed at each sign-in.
+    Ldap,
+}
+
+impl UserSource {
+    /// The source's name as the API and the store spell it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UserSource::Local => "local",
+            UserSource::Ldap => "ldap",
+        }
+    }
 }
 
 /// A new user.

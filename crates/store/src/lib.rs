@@ -336,6 +336,10 @@ pub trait Store:
         actor: &Actor,
         now: Timestamp,
     ) -> Result<bool>;
+    /// Creates or refreshes the record of a user the directory (LDAP) signed in: no local
+    /// password, the role their groups give; [`StoreError::Conflict`] when a local user has
+    /// the name. Creation and role changes are audited.
+    async fn sync_directory_user(&self, name: &str, role: Role, now: Timestamp) -> Result<User>;
     /// Changes a user's role or disables them (which ends their sessions); `None` when there
     /// is no such user.
     async fn update_user(

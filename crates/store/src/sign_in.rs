@@ -23,6 +23,11 @@ pub enum SignInOutcome {
     WrongCode,
     /// Refused by the throttle without checking the password.
     Throttled,
+    /// The directory (LDAP) accepted the password, but none of the user's groups maps to a
+    /// role.
+    NoRole,
+    /// The directory (LDAP) could not be reached or did not answer in time.
+    DirectoryUnavailable,
     /// The user ended their session.
     SignedOut,
 }
@@ -33,9 +38,11 @@ impl SignInOutcome {
         match self {
             SignInOutcome::SignedIn => "session.sign_in",
             SignInOutcome::SignedOut => "session.sign_out",
-            SignInOutcome::WrongPassword | SignInOutcome::WrongCode | SignInOutcome::Throttled => {
-                "session.sign_in_failed"
-            }
+            SignInOutcome::WrongPassword
+            | SignInOutcome::WrongCode
+            | SignInOutcome::Throttled
+            | SignInOutcome::NoRole
+            | SignInOutcome::DirectoryUnavailable => "session.sign_in_failed",
         }
     }
 
@@ -45,6 +52,8 @@ impl SignInOutcome {
             SignInOutcome::WrongPassword => Some("wrong name or password"),
             SignInOutcome::WrongCode => Some("wrong or used second-factor code"),
             SignInOutcome::Throttled => Some("throttled"),
+            SignInOutcome::NoRole => Some("in no group that maps to a role"),
+            SignInOutcome::DirectoryUnavailable => Some("the directory could not be reached"),
             SignInOutcome::SignedIn | SignInOutcome::SignedOut => None,
         }
     }

@@ -11,7 +11,7 @@ use std::future::Future;
 
 use jiff::Timestamp;
 use sqlx::Row;
-use steward_api::access::Role;
+use steward_api::access::{Role, UserSource};
 use steward_api::assessment::{FindingFilter, FindingMatch, HostLifecycle};
 use steward_api::resources::{HostFilter, PackageFilter, PageRequest, SoftwareFilter};
 use steward_core::assessment::advisory::{Advisory, Affected, Event, Range, RangeKind};
@@ -177,6 +177,7 @@ conformance!(
     a_deleted_audit_entry_is_named_by_verify,
     concurrent_appends_from_two_stores_keep_one_chain,
     users_sign_in_through_sessions_that_end,
+    directory_users_have_no_password_and_follow_their_groups_role,
     disabling_a_user_ends_their_sessions,
     login_failures_are_counted_per_name_and_address,
     api_tokens_work_until_revoked_or_expired,
@@ -1365,6 +1366,55 @@ async fn concurrent_appends_from_two_stores_keep_one_chain(db: &TestDb) {
     let verdict = store.verify_audit().await.unwrap();
     assert_eq!((verdict.entries, verdict.broken), (40, None));
     other.close().await;
+}
+
+async fn directory_users_have_no_password_and_follow_their_groups_role(db: &TestDb) {
+    let store = db.store();
+    let dora = store
+        .sync_directory_user("dora", Role::Operator, at(0))
+        .await
+        .unwrap();
+    assert_eq!(
+        (dora.role, dora.source, dora.must_change_password),
+        (Role::Operator, UserSource::Ldap, false)
+    );
+    let record = store.user_by_name("dora").await.unwrap().unwrap();
+    assert_eq!(record.password_hash, "");
+
+    // The same role again changes nothing; a new one is an audited update of the same user.
+    let same = store
+        .sync_directory_user("dora", Role::Operator, at(1))
+        .await
+        .unwrap();
+    assert_eq!(same.id, dora.id);
+    let entries = store.verify_audit().await.unwrap().entries;
+    let moved = store
+        .sync_directory_user("dora", Role::Auditor, at(2))
+        .await
+        .unwrap();
+    assert_eq!((moved.id, moved.role), (dora.id, Role::Auditor));
+    assert_eq!(store.verify_audit().await.unwrap().entries, entries + 1);
+    let page = PageRequest::default();
+    let newest = &store.audit_entries(&page).await.unwrap().items[0];
+    assert_eq!(
+        (newest.action.as_str(), newest.actor.as_str()),
+        ("user.update", "user:dora")
+    );
+
+    // A local user's name cannot be taken over by the directory.
+    store
+        .create_user(&new_user("lena", Role::Auditor), &admin(), at(0))
+        .await
+        .unwrap();
+    let taken = store
+        .sync_directory_user("lena", Role::Administrator, at(3))
+        .await;
+    assert!(matches!(taken, Err(StoreError::Conflict(_))), "{taken:?}");
+    let lena = store.user_by_name("lena").await.unwrap().unwrap();
+    assert_eq!(
+        (lena.user.role, lena.user.source),
+        (Role::Auditor, UserSource::Local)
+    );
 }
 
 async fn users_sign_in_through_sessions_that_end(db: &TestDb) {

@@ -9,7 +9,7 @@ use jiff::Timestamp;
 use serde_json::json;
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, AnyPool, Row};
-use steward_api::access::{ApiToken, Role, User};
+use steward_api::access::{ApiToken, Role, User, UserSource};
 
 use super::compliance::{self, Change};
 use super::{SqlStore, secs, timestamp};
@@ -25,7 +25,7 @@ const LAST_USED_RESOLUTION_SECS: i64 = 60;
 const MAX_FAILURES_READ: i64 = 100;
 
 const USER_COLUMNS: &str = "u.id, u.name, u.role, u.created_at, u.disabled_at, \
-                            u.must_change_password";
+                            u.must_change_password, u.source";
 
 fn role(text: &str) -> Result<Role> {
     text.parse()
@@ -46,7 +46,16 @@ fn user_from_row(row: &AnyRow) -> Result<User> {
         created_at: timestamp(row.try_get("created_at")?)?,
         disabled: row.try_get::<Option<i64>, _>("disabled_at")?.is_some(),
         must_change_password: row.try_get::<i64, _>("must_change_password")? != 0,
+        source: source(&row.try_get::<String, _>("source")?)?,
     })
+}
+
+fn source(text: &str) -> Result<UserSource> {
+    match text {
+        "local" => Ok(UserSource::Local),
+        "ldap" => Ok(UserSource::Ldap),
+        other => Err(StoreError::Corrupt(format!("user source: {other:?}"))),
+    }
 }
 
 pub(super) async fn user_count(pool: &AnyPool) -> Result<i64> {
@@ -100,6 +109,75 @@ pub(super) async fn create_user(
     compliance::append(&mut tx, store.dialect, change, now).await?;
     tx.commit().await?;
     Ok(created)
+}
+
+/// Creates or refreshes the record of a user the directory signed in: no password, no
+/// one-time password to change, the role the directory's groups give. A change is audited
+/// under the user's own name, since their sign-in made it.
+pub(super) async fn sync_directory_user(
+    store: &SqlStore,
+    name: &str,
+    role: Role,
+    now: Timestamp,
+) -> Result<User> {
+    let mut tx = store.begin_write().await?;
+    let sql = format!(
+        "SELECT {USER_COLUMNS} FROM users u WHERE u.name = $1{}",
+        store.dialect.lock_rows()
+    );
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(name)
+        .fetch_optional(&mut *tx)
+        .await?;
+    let before = row.as_ref().map(user_from_row).transpose()?;
+    let actor = Actor::User(name.to_owned());
+
+    let (id, change) = match before {
+        Some(user) if user.source != UserSource::Ldap => {
+            return Err(StoreError::Conflict(format!(
+                "a local user named {name:?} exists; the directory cannot sign them in"
+            )));
+        }
+        Some(user) if user.role == role => return Ok(user),
+        Some(user) => {
+            sqlx::query("UPDATE users SET role = $2 WHERE id = $1")
+                .bind(user.id)
+                .bind(role.as_str())
+                .execute(&mut *tx)
+                .await?;
+            let change = Change {
+                actor: &actor,
+                action: "user.update",
+                target: format!("user:{}", user.id),
+                before: Some(json!({"role": user.role, "source": user.source})),
+                after: Some(json!({"role": role, "source": UserSource::Ldap})),
+            };
+            (user.id, change)
+        }
+        None => {
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO users (name, role, password_hash, must_change_password, created_at, \
+                 source) VALUES ($1, $2, '', 0, $3, 'ldap') RETURNING id",
+            )
+            .bind(name)
+            .bind(role.as_str())
+            .bind(secs(now))
+            .fetch_one(&mut *tx)
+            .await?;
+            let change = Change {
+                actor: &actor,
+                action: "user.create",
+                target: format!("user:{id}"),
+                before: None,
+                after: Some(json!({"name": name, "role": role, "source": UserSource::Ldap})),
+            };
+            (id, change)
+        }
+    };
+    compliance::append(&mut tx, store.dialect, change, now).await?;
+    let user = user_in(&mut tx, id).await?;
+    tx.commit().await?;
+    Ok(user)
 }
 
 async fn user_in(conn: &mut AnyConnection, id: i64) -> Result<User> {

@@ -38,6 +38,11 @@ const SQLITE: &[(i64, &str, &str)] = &[
         "second_factor",
         include_str!("../../migrations/sqlite/0005_second_factor.sql"),
     ),
+    (
+        6,
+        "directory_users",
+        include_str!("../../migrations/sqlite/0006_directory_users.sql"),
+    ),
 ];
 
 /// (version, description, SQL) of every PostgreSQL migration.
@@ -66,6 +71,11 @@ const POSTGRES: &[(i64, &str, &str)] = &[
         5,
         "second_factor",
         include_str!("../../migrations/postgres/0005_second_factor.sql"),
+    ),
+    (
+        6,
+        "directory_users",
+        include_str!("../../migrations/postgres/0006_directory_users.sql"),
     ),
 ];
 

@@ -222,6 +222,10 @@ impl Store for SqlStore {
         access::set_password(self, change, actor, now).await
     }
 
+    async fn sync_directory_user(&self, name: &str, role: Role, now: Timestamp) -> Result<User> {
+        access::sync_directory_user(self, name, role, now).await
+    }
+
     async fn update_user(
         &self,
         id: i64,
