@@ -16,6 +16,8 @@ pub struct Settings {
     /// Roles whose users must sign in with a TOTP second factor; until they set one up they
     /// reach only their account.
     pub require_totp: Vec<steward_api::access::Role>,
+    /// The site's directory (LDAP), when people may sign in with their directory account.
+    pub ldap: Option<Arc<crate::access::directory::Directory>>,
 }
 
 /// Handler state.

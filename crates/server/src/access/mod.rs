@@ -4,7 +4,8 @@
 //! holds which permission; [`guard`] is the middleware that identifies the caller (API token or
 //! session cookie) and enforces that table and CSRF on every route. [`passwords`] hashes and
 //! checks passwords; [`sessions`] serves sign-in, sign-out and the account page;
-//! [`second_factor`] the TOTP enrolment and the code step of sign-in; [`admin`] the
+//! [`second_factor`] the TOTP enrolment and the code step of sign-in; [`directory`] sign-in
+//! through the site's LDAP directory with its group-to-role mapping; [`admin`] the
 //! administrators' user and token pages; [`api`] the
 //! users, API tokens and enrollment tokens of the REST API.
 //!
@@ -13,6 +14,7 @@
 
 pub mod admin;
 pub mod api;
+pub mod directory;
 pub mod guard;
 pub mod passwords;
 pub mod second_factor;
@@ -23,7 +25,7 @@ use std::net::IpAddr;
 
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
-use steward_api::access::{Role, User};
+use steward_api::access::{Role, User, UserSource};
 use steward_store::{Actor, NewUser, Store, StoreError};
 
 use crate::AppError;
@@ -173,11 +175,22 @@ pub async fn add_user(
 }
 
 /// Gives a user a new one-time password and ends their sessions; `None` for no such user.
+/// Directory (LDAP) users have no password here, so theirs cannot be reset.
 pub async fn reset_password(
     store: &dyn Store,
     user_id: i64,
     actor: &Actor,
 ) -> Result<Option<String>, AppError> {
+    match store.user(user_id).await? {
+        None => return Ok(None),
+        Some(user) if user.source == UserSource::Ldap => {
+            return Err(AppError::Invalid(format!(
+                "{} signs in with their directory (LDAP) account; reset the password there",
+                user.name
+            )));
+        }
+        Some(_) => {}
+    }
     let password = passwords::one_time();
     let hash = passwords::hash(&password).await?;
     let now = jiff::Timestamp::now();

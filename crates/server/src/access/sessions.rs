@@ -16,8 +16,10 @@ use axum_extra::extract::CookieJar;
 use axum_extra::extract::cookie::{Cookie, SameSite};
 use jiff::{SignedDuration, Timestamp};
 use serde::Deserialize;
+use steward_api::access::UserSource;
 use steward_store::{NewSession, SignInOutcome, UserRecord};
 
+use super::directory::{Directory, DirectoryError};
 use super::guard::{SESSION_COOKIE, SESSION_LIFETIME};
 use super::table::{Access, Permission, Routes};
 use super::{ClientAddress, Principal, Via, passwords, second_factor};
@@ -122,20 +124,29 @@ async fn login(
         return refuse(StatusCode::TOO_MANY_REQUESTS, message);
     }
 
-    let record = state.store.user_by_name(&form.name).await?;
-    let Some(user) = check(&form.password, record).await? else {
-        let forget_before = now - THROTTLE_WINDOW;
-        state
-            .store
-            .record_login_failure(&form.name, &address, now, forget_before)
-            .await?;
-        tracing::info!(user = %form.name, %address, "sign-in failed");
-        let outcome = SignInOutcome::WrongPassword;
-        state
-            .store
-            .audit_sign_in(&form.name, &address, outcome, now)
-            .await?;
-        return refuse(StatusCode::UNAUTHORIZED, "Wrong name or password.".into());
+    let user = match verify(&state, &form.name, &form.password, now).await? {
+        Verdict::User(user) => user,
+        Verdict::WrongPassword => {
+            let forget_before = now - THROTTLE_WINDOW;
+            state
+                .store
+                .record_login_failure(&form.name, &address, now, forget_before)
+                .await?;
+            tracing::info!(user = %form.name, %address, "sign-in failed");
+            let outcome = SignInOutcome::WrongPassword;
+            state
+                .store
+                .audit_sign_in(&form.name, &address, outcome, now)
+                .await?;
+            return refuse(StatusCode::UNAUTHORIZED, "Wrong name or password.".into());
+        }
+        Verdict::Refused(outcome, status, message) => {
+            state
+                .store
+                .audit_sign_in(&form.name, &address, outcome, now)
+                .await?;
+            return refuse(status, message.into());
+        }
     };
 
     state.store.clear_login_failures(&form.name).await?;
@@ -159,6 +170,86 @@ async fn login(
         _ => safe_next(Some(&form.next)),
     };
     Ok((jar.add(cookie), Redirect::to(target)).into_response())
+}
+
+/// What checking a name and password decided.
+enum Verdict {
+    /// The password is the user's and they may sign in.
+    User(UserRecord),
+    /// Unknown name, wrong password or disabled user: counted by the throttle.
+    WrongPassword,
+    /// Refused for a reason that is not a guessed password, so not counted by the throttle.
+    Refused(SignInOutcome, StatusCode, &'static str),
+}
+
+/// Checks a name and password: with the directory when LDAP is on and the name is not a local
+/// user's, else against the local hash. Local users keep signing in when the directory is down.
+async fn verify(
+    state: &AppState,
+    name: &str,
+    password: &str,
+    now: Timestamp,
+) -> Result<Verdict, AppError> {
+    let record = state.store.user_by_name(name).await?;
+    let local = record
+        .as_ref()
+        .is_some_and(|r| r.user.source == UserSource::Local);
+    match &state.settings.ldap {
+        Some(directory) if !local => directory_sign_in(state, directory, name, password, now).await,
+        _ => Ok(match check(password, record).await? {
+            Some(user) => Verdict::User(user),
+            None => Verdict::WrongPassword,
+        }),
+    }
+}
+
+/// Signs a user in through the directory and refreshes their local record and role.
+async fn directory_sign_in(
+    state: &AppState,
+    directory: &Directory,
+    name: &str,
+    password: &str,
+    now: Timestamp,
+) -> Result<Verdict, AppError> {
+    let found = match directory.sign_in(name, password).await {
+        Ok(found) => found,
+        Err(DirectoryError::Refused(why)) => {
+            tracing::debug!(user = %name, why, "directory refused the sign-in");
+            return Ok(Verdict::WrongPassword);
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "directory sign-in failed");
+            let message = "The directory (LDAP) cannot be reached, so directory accounts cannot \
+                           sign in now; local accounts still can.";
+            let outcome = SignInOutcome::DirectoryUnavailable;
+            return Ok(Verdict::Refused(
+                outcome,
+                StatusCode::SERVICE_UNAVAILABLE,
+                message,
+            ));
+        }
+    };
+    let Some(role) = found.role else {
+        tracing::info!(user = %name, groups = ?found.groups, "directory user in no mapped group");
+        let message = "Your directory account is in no group that gives a Steward role; ask an \
+                       administrator to add you to one.";
+        return Ok(Verdict::Refused(
+            SignInOutcome::NoRole,
+            StatusCode::FORBIDDEN,
+            message,
+        ));
+    };
+    if super::validate_user_name(name).is_err() {
+        // The directory knows the name, but it cannot name a Steward user.
+        return Ok(Verdict::WrongPassword);
+    }
+
+    let user = state.store.sync_directory_user(name, role, now).await?;
+    let record = state.store.user_by_name(&user.name).await?;
+    Ok(match record.filter(|r| !r.user.disabled) {
+        Some(record) => Verdict::User(record),
+        None => Verdict::WrongPassword,
+    })
 }
 
 /// The user, when the password is theirs and they are not disabled.
@@ -284,16 +375,32 @@ struct AccountQuery {
 }
 
 async fn account_page(
+    State(state): State<AppState>,
     principal: Principal,
     Query(query): Query<AccountQuery>,
 ) -> Result<Response, AppError> {
     let message = query
         .changed
         .map(|_| "Your password was changed; your other sessions were ended.".to_owned());
-    render(
-        StatusCode::OK,
-        &AccountPage::new(&principal, message, false),
-    )
+    let mut page = AccountPage::new(&principal, message, false);
+    if from_directory(&state, &principal).await? {
+        page.can_change = false;
+        page.message = Some(DIRECTORY_PASSWORD.into());
+    }
+    render(StatusCode::OK, &page)
+}
+
+/// Why a directory user has no password form.
+const DIRECTORY_PASSWORD: &str =
+    "You sign in with your directory (LDAP) account; change your password there.";
+
+/// Whether the caller is a user who signs in through the directory.
+async fn from_directory(state: &AppState, principal: &Principal) -> Result<bool, AppError> {
+    if !matches!(principal.via, Via::Session { .. }) {
+        return Ok(false);
+    }
+    let record = state.store.user_by_name(&principal.name).await?;
+    Ok(record.is_some_and(|r| r.user.source == UserSource::Ldap))
 }
 
 #[derive(Debug, Deserialize)]
@@ -321,6 +428,9 @@ async fn change_password(
         )
     };
 
+    if from_directory(&state, &principal).await? {
+        return refuse(DIRECTORY_PASSWORD.into());
+    }
     let record = state.store.user_by_name(&principal.name).await?;
     if check(&form.current, record).await?.is_none() {
         return refuse("The current password is wrong.".into());
