@@ -30,6 +30,8 @@ pub struct FileSettings {
     /// Where `steward feeds sync` downloads the feeds from (`[feeds]`).
     #[serde(default)]
     pub feeds: FeedsSettings,
+    /// Sign-in through the site's directory (`[ldap]`); off when absent.
+    pub ldap: Option<steward_server::access::directory::LdapSettings>,
 }
 
 /// The `[feeds]` section: the publishers' addresses, so a site can point at its own mirror.
@@ -105,5 +107,27 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("osv_urls"), "{err}");
+    }
+
+    #[test]
+    fn ldap_section_is_read_and_its_unknown_keys_are_errors() {
+        let s: FileSettings = toml::from_str(
+            "[ldap]\nurl = \"ldap://ldap.example.org\"\nuser_base = \"ou=people,dc=example\"\n\
+             [ldap.roles]\noperator = [\"cn=ops,ou=groups,dc=example\"]",
+        )
+        .unwrap();
+        let ldap = s.ldap.unwrap();
+        assert_eq!(ldap.url, "ldap://ldap.example.org");
+        assert_eq!(ldap.user_filter, "(uid={user})");
+        assert_eq!(ldap.roles.operator, vec!["cn=ops,ou=groups,dc=example"]);
+        let err = toml::from_str::<FileSettings>("[ldap]\nurl = \"ldap://x\"\nbase = \"x\"")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("base"), "{err}");
+        let err =
+            toml::from_str::<FileSettings>("[ldap]\nurl = \"ldap://x\"\n[ldap.roles]\nadmin = []")
+                .unwrap_err()
+                .to_string();
+        assert!(err.contains("admin"), "{err}");
     }
 }

@@ -10,6 +10,7 @@ use std::time::Duration;
 use anyhow::Context;
 use clap::Args;
 use steward_api::access::Role;
+use steward_server::access::directory::Directory;
 use steward_server::{Settings, access, secrets};
 use steward_store::Store;
 use tokio::net::TcpListener;
@@ -38,17 +39,54 @@ pub struct ServeArgs {
     /// Roles whose users must sign in with a TOTP second factor (comma-separated).
     #[arg(long, env = "STEWARD_REQUIRE_TOTP", value_delimiter = ',')]
     require_totp: Vec<Role>,
+    /// The directory's URL (`ldap://` or `ldaps://`), over `[ldap] url`; the rest of the LDAP
+    /// settings, and turning it on, are in the `[ldap]` section of `steward.toml`.
+    #[arg(long, env = "STEWARD_LDAP_URL")]
+    ldap_url: Option<String>,
+    /// The directory service account's DN, over `[ldap] bind_dn`.
+    #[arg(long, env = "STEWARD_LDAP_BIND_DN")]
+    ldap_bind_dn: Option<String>,
+    /// The service account's password, over `[ldap] bind_password`; prefer the environment
+    /// variable, since other users can see a process's flags.
+    #[arg(long, env = "STEWARD_LDAP_BIND_PASSWORD", hide_env_values = true)]
+    ldap_bind_password: Option<String>,
 }
 
 impl ServeArgs {
-    fn settings(&self, file: &FileSettings) -> Settings {
-        Settings {
+    fn settings(&self, file: &FileSettings) -> anyhow::Result<Settings> {
+        Ok(Settings {
             secure_cookies: self.secure_cookies || file.secure_cookies.unwrap_or(false),
             require_totp: match self.require_totp.is_empty() {
                 true => file.require_totp.clone().unwrap_or_default(),
                 false => self.require_totp.clone(),
             },
+            ldap: self.directory(file)?,
+        })
+    }
+
+    /// The directory, when `[ldap]` turns it on, with flags and environment over the file.
+    fn directory(&self, file: &FileSettings) -> anyhow::Result<Option<Arc<Directory>>> {
+        let Some(mut ldap) = file.ldap.clone() else {
+            anyhow::ensure!(
+                self.ldap_url.is_none() && self.ldap_bind_dn.is_none(),
+                "--ldap-url and --ldap-bind-dn need an [ldap] section in steward.toml (its \
+                 [ldap.roles] maps groups to roles)"
+            );
+            return Ok(None);
+        };
+        if let Some(url) = &self.ldap_url {
+            ldap.url.clone_from(url);
         }
+        if let Some(dn) = &self.ldap_bind_dn {
+            ldap.bind_dn = Some(dn.clone());
+        }
+        if let Some(password) = &self.ldap_bind_password {
+            ldap.bind_password = Some(password.clone());
+        }
+        let url = ldap.url.clone();
+        let directory = Directory::new(ldap)?;
+        println!("  directory sign-in (LDAP) is on: {url}");
+        Ok(Some(Arc::new(directory)))
     }
 
     /// The TLS configuration, when a certificate and key are set by flag or file.
@@ -149,11 +187,11 @@ async fn shutdown_signal() {
 
 pub async fn serve(args: ServeArgs, file: &FileSettings) -> anyhow::Result<ExitCode> {
     let tls = args.tls(file)?;
+    let settings = args.settings(file)?;
     let store = args.store.open(file).await?;
     let (listener, url) = bind(&args, file, tls.is_some()).await?;
     println!("Steward is listening on {url}");
     first_admin(store.as_ref(), &url).await?;
-    let settings = args.settings(file);
     run_server(listener, tls, store, settings).await?;
     Ok(ExitCode::SUCCESS)
 }
@@ -162,6 +200,7 @@ pub async fn up(args: UpArgs, file: &FileSettings) -> anyhow::Result<ExitCode> {
     let data_dir = args.serve.store.data_dir(file);
     ensure_dir(&data_dir)?;
     let tls = args.serve.tls(file)?;
+    let settings = args.serve.settings(file)?;
     let store = args.serve.store.open(file).await?;
     let (listener, url) = bind(&args.serve, file, tls.is_some()).await?;
     let agent_dir = data_dir.join("agent");
@@ -181,7 +220,6 @@ pub async fn up(args: UpArgs, file: &FileSettings) -> anyhow::Result<ExitCode> {
     );
     println!("Press Ctrl-C to stop.");
 
-    let settings = args.serve.settings(file);
     let server = tokio::spawn(run_server(listener, tls, store, settings));
     let local_agent = agent::local(
         url,

@@ -72,7 +72,8 @@ pub async fn run(command: UserCommand, file: &FileSettings) -> anyhow::Result<Ex
                     (false, true) => "one-time password",
                     (false, false) => "active",
                 };
-                println!("{}\t{}\t{state}", user.name, user.role);
+                let source = user.source.as_str();
+                println!("{}\t{}\t{state}\t{source}", user.name, user.role);
             }
         }
     }
