@@ -516,7 +516,7 @@ mod tests {
             "RFC 4515: *, ( and ) become hex escapes"
         );
         assert_eq!(ldap3::ldap_escape("a\\b"), "a\\5cb");
-        assert_eq!(ldap3::dn_escape("x,ou=admins"), "x\\,ou\\=admins");
+        assert_eq!(ldap3::dn_escape("x,ou=admins"), "x\\2cou\\3dadmins");
     }
 
     #[tokio::test]
