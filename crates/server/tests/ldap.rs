@@ -381,6 +381,18 @@ async fn directory_users_sign_in_with_their_groups_role_and_nobody_else_does() {
         assert!(has("session.sign_in_failed"), "{actions:?}");
         assert!(store.verify_audit().await.unwrap().broken.is_none());
 
+        // A directory user with a second factor is asked for a code after the password.
+        let alice_id = store.user_by_name("alice").await.unwrap().unwrap().user.id;
+        let secret = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
+        store
+            .set_totp_secret(alice_id, Some(secret), &test_actor(), Timestamp::now())
+            .await
+            .unwrap();
+        let asked = sign_in(addr, "alice", "alice-password").await;
+        assert_eq!(status(&asked), "303", "{backend}: {asked}");
+        assert!(asked.contains("location: /login/code"), "{backend}: {asked}");
+        assert!(!asked.contains("steward_session="), "{backend}: {asked}");
+
         // The directory stops: a clear answer, and the local administrator still signs in.
         drop_slapd(&mut slapd);
         let down = sign_in(addr, "alice", "alice-password").await;
