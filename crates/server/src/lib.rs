@@ -92,7 +92,8 @@ pub async fn serve(
 }
 
 /// Serves the application over TLS on a bound listener until `shutdown` resolves. Session
-/// cookies are marked `Secure` whatever the settings say.
+/// cookies are marked `Secure` whatever the settings say, and every response carries
+/// `Strict-Transport-Security`.
 pub async fn serve_tls(
     listener: TcpListener,
     tls: Arc<rustls::ServerConfig>,
@@ -104,7 +105,9 @@ pub async fn serve_tls(
 
     settings.secure_cookies = true;
     let listener = tls::TlsListener::new(listener, tls)?.tap_io(|_| {});
-    let app = app(store, settings).into_make_service_with_connect_info::<SocketAddr>();
+    let app = app(store, settings)
+        .layer(axum::middleware::from_fn(safety::strict_transport_security))
+        .into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await

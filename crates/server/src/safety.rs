@@ -2,7 +2,8 @@
 //!
 //! Output: every response carries a Content-Security-Policy that allows scripts and styles
 //! from Steward's own `/static` files only (no inline script, no inline style, no plugin, no
-//! framing), with `X-Content-Type-Options`, `X-Frame-Options` and `Referrer-Policy` beside it.
+//! framing), with `X-Content-Type-Options`, `X-Frame-Options` and `Referrer-Policy` beside it;
+//! responses served over TLS also carry `Strict-Transport-Security`.
 //! Templates escape every value; the policy is the second wall should one escape be missed.
 //!
 //! Input: a NUL character (U+0000) is refused wherever it arrives — query parameters, form
@@ -45,6 +46,20 @@ pub async fn security_headers(request: Request, next: Next) -> Response {
     for (name, value) in fixed {
         headers.insert(name, HeaderValue::from_static(value));
     }
+    response
+}
+
+/// What [`strict_transport_security`] sends: browsers keep to HTTPS for a year. Subdomains are
+/// left out, since Steward cannot know what else runs under its domain.
+pub const STRICT_TRANSPORT_SECURITY: &str = "max-age=31536000";
+
+/// Tells browsers to reach this server over HTTPS only; added when Steward serves TLS itself.
+pub async fn strict_transport_security(request: Request, next: Next) -> Response {
+    let mut response = next.run(request).await;
+    response.headers_mut().insert(
+        header::STRICT_TRANSPORT_SECURITY,
+        HeaderValue::from_static(STRICT_TRANSPORT_SECURITY),
+    );
     response
 }
 

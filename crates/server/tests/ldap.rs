@@ -390,7 +390,10 @@ async fn directory_users_sign_in_with_their_groups_role_and_nobody_else_does() {
             .unwrap();
         let asked = sign_in(addr, "alice", "alice-password").await;
         assert_eq!(status(&asked), "303", "{backend}: {asked}");
-        assert!(asked.contains("location: /login/code"), "{backend}: {asked}");
+        assert!(
+            asked.contains("location: /login/code"),
+            "{backend}: {asked}"
+        );
         assert!(!asked.contains("steward_session="), "{backend}: {asked}");
 
         // The directory stops: a clear answer, and the local administrator still signs in.

@@ -111,6 +111,10 @@ async fn the_server_answers_over_tls_and_marks_the_session_cookie_secure() {
     .await;
     assert!(health.starts_with("HTTP/1.1 200 OK"), "{health}");
     assert!(health.contains(r#"{"status":"ok"}"#), "{health}");
+    assert!(
+        health.contains("strict-transport-security: max-age=31536000\r\n"),
+        "{health}"
+    );
 
     let form = "name=ada&password=a+long+enough+password&next=%2Fhosts";
     let login = format!(
