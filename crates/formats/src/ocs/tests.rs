@@ -223,3 +223,21 @@ fn malformed_requests_say_what_is_wrong() {
     let err = inflate(b"\x00\x01binary", &Limits::DEFAULT).expect_err("refused");
     assert!(err.to_string().contains("neither zlib"), "{err}");
 }
+
+#[test]
+fn nul_characters_are_refused_raw_or_as_references_with_their_line() {
+    let cases: [&[u8]; 3] = [
+        b"<REQUEST>\n<QUERY>PROLOG</QUERY>\n<DEVICEID>a\x00b</DEVICEID></REQUEST>",
+        b"<REQUEST>\n<QUERY>PROLOG</QUERY>\n<DEVICEID>a&#0;b</DEVICEID></REQUEST>",
+        b"<REQUEST>\n<QUERY>PROLOG</QUERY>\n<DEVICEID>a&#x0;b</DEVICEID></REQUEST>",
+    ];
+    for xml in cases {
+        let err = parse_request(xml, &Limits::DEFAULT).expect_err("refused");
+        let text = err.to_string();
+        // quick-xml refuses `&#0;` itself ("0x0 character is not permitted"); the raw byte is ours.
+        let named = text.contains("NUL") || text.contains("0x0 character");
+        assert!(text.contains("line 3") && named, "{text}");
+    }
+    let err = inflate(b"\x00\x01binary", &Limits::DEFAULT).expect_err("refused");
+    assert!(err.to_string().contains("neither zlib"), "{err}");
+}

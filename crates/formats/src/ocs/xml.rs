@@ -44,6 +44,14 @@ pub(super) fn parse(bytes: &[u8], limits: &Limits) -> Result<Element, OcsError> 
         line: line_at(bytes, err.valid_up_to()),
         message: "not UTF-8 text".into(),
     })?;
+    // XML 1.0 has no NUL, and Steward stores none: refused here with its line, before the
+    // parser, which would pass a raw NUL through as text.
+    if let Some(at) = source.find('\0') {
+        return Err(malformed(
+            line_at(bytes, at),
+            "a NUL character (U+0000) is not allowed",
+        ));
+    }
     let mut lines = Lines::new(bytes);
     let mut line = |position: usize| lines.at(position);
     let mut reader = Reader::from_str(source);
