@@ -622,6 +622,34 @@ async fn debian_12_on_a_fixed_day(shared: &Arc<dyn Store>, host: i64) {
         findings.contains(&format!("<a href=\"/findings?host={host}\">0 open</a>")),
         "{findings}"
     );
+
+    // The day after the assessment nothing has lapsed. Once 2026-07-11 comes, the stored status
+    // is stale: the worker's check queues the host, and its re-assessment moves it on to Debian
+    // LTS (extended support until 2028-06-30); then nothing is stale any more.
+    let before = debian_12_day() + jiff::SignedDuration::from_hours(24);
+    assert!(
+        worker::queue_lapsed_lifecycles(store, before)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let after: Timestamp = "2026-07-11T00:00:00Z".parse().unwrap();
+    let lapsed = worker::queue_lapsed_lifecycles(store, after).await.unwrap();
+    assert_eq!(lapsed, [host]);
+    job::assess(store, &Scope::Hosts(lapsed), after)
+        .await
+        .unwrap();
+    let os = &store.host_lifecycle(host).await.unwrap()[0];
+    assert_eq!(
+        (os.state.as_str(), os.date.as_deref()),
+        ("extended_support", Some("2028-06-30"))
+    );
+    assert!(
+        worker::queue_lapsed_lifecycles(store, after)
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }
 
 /// The rest of the page's line that holds `marker`.

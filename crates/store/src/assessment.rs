@@ -223,6 +223,9 @@ pub trait AssessmentStore: Send + Sync {
         &self,
         ids: &[i64],
     ) -> Result<std::collections::HashMap<i64, Vec<PriorityReason>>>;
+    /// Hosts with a lifecycle status whose phase ends on or before `today` (`YYYY-MM-DD`):
+    /// the status was assessed before that day and no longer holds.
+    async fn hosts_with_lapsed_lifecycle(&self, today: &str) -> Result<Vec<i64>>;
     /// Product cycles hosts run, with how many hosts run each.
     async fn cycles_in_use(&self) -> Result<Vec<(ProductCycle, i64)>>;
 

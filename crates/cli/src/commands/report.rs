@@ -5,7 +5,7 @@
 //! open finding is at least that severe, so a pipeline can gate on it.
 //!
 //! The lifecycle status is the one the last assessment stored, the same the web UI and the
-//! API show. Host names and other agent-supplied text are printed with control characters
+//! API show (a running server re-assesses a host once the date of its status passes). Host names and other agent-supplied text are printed with control characters
 //! escaped, so a hostile inventory cannot drive the terminal.
 
 use std::collections::{BTreeMap, HashMap};

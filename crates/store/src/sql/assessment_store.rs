@@ -118,6 +118,10 @@ impl AssessmentStore for SqlStore {
         findings::finding_reasons(&self.pool, ids).await
     }
 
+    async fn hosts_with_lapsed_lifecycle(&self, today: &str) -> Result<Vec<i64>> {
+        findings::hosts_with_lapsed_lifecycle(&self.pool, today).await
+    }
+
     async fn cycles_in_use(&self) -> Result<Vec<(ProductCycle, i64)>> {
         findings::cycles_in_use(&self.pool).await
     }

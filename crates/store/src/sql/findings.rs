@@ -866,6 +866,20 @@ fn lifecycle_row(row: &AnyRow) -> Result<(i64, HostLifecycle)> {
     Ok((row.try_get("host_id")?, status))
 }
 
+/// Hosts with a lifecycle status whose phase ends on or before `today`; dates are
+/// `YYYY-MM-DD`, so text order is date order.
+pub(super) async fn hosts_with_lapsed_lifecycle(pool: &AnyPool, today: &str) -> Result<Vec<i64>> {
+    let hosts = sqlx::query_scalar(
+        "SELECT DISTINCT host_id FROM host_lifecycle WHERE state IN ('supported', \
+         'security_only', 'extended_support') AND state_date IS NOT NULL AND state_date <= $1 \
+         ORDER BY host_id",
+    )
+    .bind(today)
+    .fetch_all(pool)
+    .await?;
+    Ok(hosts)
+}
+
 /// Open findings counted by host and priority level (of one host, or of all).
 pub(super) async fn open_finding_counts(
     pool: &AnyPool,
