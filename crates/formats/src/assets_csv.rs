@@ -5,7 +5,7 @@
 //! (see [`COLUMNS`] for every accepted spelling); a header Steward does not know is an error,
 //! so that a misspelt column is never silently dropped. A UTF-8 byte-order mark is skipped.
 //! Quoted fields may hold commas and newlines. Each cell passes through
-//! [`crate::csv_restore`], the inverse of the [`crate::csv_safe`] that [`write`] applies, so
+//! [`crate::csv_restore`], the inverse of the [`crate::csv_safe`] that [`write()`] applies, so
 //! an export reads back unchanged.
 //!
 //! Errors are reported per row and column ([`RowError`]); a row with an error, or one that
@@ -44,7 +44,7 @@ pub enum Field {
     Notes,
 }
 
-/// Every field with the header [`write`] gives it first, then the other spellings accepted.
+/// Every field with the header [`write()`] gives it first, then the other spellings accepted.
 pub const COLUMNS: &[(Field, &[&str])] = &[
     (Field::Name, &["name", "asset name", "display name"]),
     (Field::Kind, &["kind", "type", "asset type", "category"]),
