@@ -248,4 +248,6 @@ pub trait AssessmentStore: Send + Sync {
     ) -> Result<()>;
     /// Jobs not finished yet (queued or running).
     async fn pending_jobs(&self) -> Result<i64>;
+    /// The last failed job: its id and error, if any job failed.
+    async fn last_failed_job(&self) -> Result<Option<(i64, String)>>;
 }

@@ -151,4 +151,8 @@ impl AssessmentStore for SqlStore {
     async fn pending_jobs(&self) -> Result<i64> {
         jobs::pending_jobs(&self.pool).await
     }
+
+    async fn last_failed_job(&self) -> Result<Option<(i64, String)>> {
+        jobs::last_failed_job(&self.pool).await
+    }
 }

@@ -137,3 +137,19 @@ pub(super) async fn pending_jobs(pool: &AnyPool) -> Result<i64> {
             .await?,
     )
 }
+
+/// The failed job with the highest id, and its error.
+pub(super) async fn last_failed_job(pool: &AnyPool) -> Result<Option<(i64, String)>> {
+    let row =
+        sqlx::query("SELECT id, result FROM jobs WHERE state = 'failed' ORDER BY id DESC LIMIT 1")
+            .fetch_optional(pool)
+            .await?;
+    match row {
+        Some(row) => Ok(Some((
+            row.try_get("id")?,
+            row.try_get::<Option<String>, _>("result")?
+                .unwrap_or_default(),
+        ))),
+        None => Ok(None),
+    }
+}

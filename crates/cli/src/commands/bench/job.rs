@@ -44,17 +44,20 @@ pub async fn open(store: &Store) -> anyhow::Result<StoreHandle> {
 }
 
 /// How one wait for the queue went.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct Drained {
     /// From the start of the wait until no job was queued or running.
     pub elapsed: Duration,
     /// The server's peak resident memory over the wait, bytes: VmHWM after resetting it, or
     /// the highest VmRSS sampled when the reset is refused.
     pub peak_rss: u64,
+    /// The error of a job that failed during the wait: the time is then not an assessment's.
+    pub failed: Option<String>,
 }
 
 /// Waits until the job queue is empty, sampling the server's memory.
 pub async fn drain(store: &StoreHandle, server: &Server) -> anyhow::Result<Drained> {
+    let failed_before = store.last_failed_job().await?.map(|(id, _)| id);
     let reset = server.reset_peak();
     let start = Instant::now();
     let mut sampled = 0;
@@ -78,11 +81,20 @@ pub async fn drain(store: &StoreHandle, server: &Server) -> anyhow::Result<Drain
         tokio::time::sleep(POLL).await;
     }
     let elapsed = start.elapsed();
+    let failed = store
+        .last_failed_job()
+        .await?
+        .filter(|(id, _)| Some(*id) != failed_before)
+        .map(|(id, error)| format!("job {id} failed: {error}"));
     let peak_rss = match (reset, server.memory()) {
         (true, Some((hwm, _))) => hwm,
         _ => sampled,
     };
-    Ok(Drained { elapsed, peak_rss })
+    Ok(Drained {
+        elapsed,
+        peak_rss,
+        failed,
+    })
 }
 
 /// A full import and the assessment it queued.
@@ -184,6 +196,9 @@ pub async fn import_one(
         .items
         .len();
     std::fs::remove_dir_all(&feed).with_context(|| format!("cannot remove {}", feed.display()))?;
+    if let Some(error) = drained.failed {
+        anyhow::bail!("the assessment of the new advisory failed: {error}");
+    }
     Ok(NewAdvisory {
         import,
         assessment: drained.elapsed,
