@@ -477,6 +477,92 @@ async fn incremental(store: &dyn Store) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_package_at_two_versions_on_a_host_makes_one_finding() {
+    for test in support::stores("two_versions").await {
+        two_versions(test.store.as_ref()).await;
+        test.cleanup().await;
+    }
+}
+
+/// The fault: binaries of one source package at two source versions (a half-done upgrade, two
+/// kernels) gave two findings with the same key and the whole job failed on the store's unique
+/// constraint. One finding stands for both, at the lower version, until both are fixed.
+async fn two_versions(store: &dyn Store) {
+    let mirror = tempfile::tempdir().unwrap();
+    let osv = mirror.path().join("osv");
+    std::fs::create_dir_all(&osv).unwrap();
+    let record = serde_json::json!({
+        "id": "DEB-TEST-1", "modified": "2024-01-01T00:00:00Z",
+        "affected": [{"package": {"ecosystem": "Debian:11", "name": "openssl"},
+            "ranges": [{"type": "ECOSYSTEM",
+                "events": [{"introduced": "0"}, {"fixed": "1.1.1n-0+deb11u4"}]}]}]
+    });
+    std::fs::write(osv.join("DEB-TEST-1.json"), record.to_string()).unwrap();
+    let older = "1.1.1n-0+deb11u2";
+    let newer = "1.1.1n-0+deb11u3";
+    let fixed = "1.1.1n-0+deb11u4";
+    let host_facts = facts("half-upgraded", os("debian", "11"));
+    let host = inventory(
+        store,
+        None,
+        host_facts.clone(),
+        vec![openssl("openssl", newer), openssl("libssl1.1", older)],
+        Vec::new(),
+        at(0),
+    )
+    .await;
+    import(store, mirror.path(), at(1)).await;
+    job::assess(store, &Scope::All, at(1)).await.unwrap();
+    let found = findings_of(store, host).await;
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].installed, older);
+    assert_eq!(found[0].binaries, ["libssl1.1", "openssl"]);
+    let id = found[0].id;
+
+    // The lagging binary catches up but the other is still affected: the same finding, open.
+    inventory(
+        store,
+        Some(host),
+        host_facts.clone(),
+        vec![openssl("openssl", newer), openssl("libssl1.1", newer)],
+        Vec::new(),
+        at(2),
+    )
+    .await;
+    job::assess(store, &Scope::Hosts(vec![host]), at(2))
+        .await
+        .unwrap();
+    let found = findings_of(store, host).await;
+    assert_eq!(
+        (found.len(), found[0].id, found[0].state.as_str()),
+        (1, id, "open")
+    );
+    assert_eq!(found[0].installed, newer);
+
+    // Both fixed, one at the fixed version and one past it: fixed.
+    inventory(
+        store,
+        Some(host),
+        host_facts,
+        vec![
+            openssl("openssl", fixed),
+            openssl("libssl1.1", "1.1.1w-0+deb11u1"),
+        ],
+        Vec::new(),
+        at(3),
+    )
+    .await;
+    job::assess(store, &Scope::Hosts(vec![host]), at(3))
+        .await
+        .unwrap();
+    let found = findings_of(store, host).await;
+    assert_eq!(
+        (found.len(), found[0].id, found[0].state.as_str()),
+        (1, id, "fixed")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_debian_12_host_shows_its_lifecycle_and_pending_security_updates() {
     for test in support::stores("debian_12").await {
         debian_12(&test.store).await;

@@ -397,7 +397,10 @@ impl Run<'_> {
         }
 
         let tier = host_tier(None, &self.options.tier_rules, &host.tags, &host.facts).tier;
-        let mut writes = Vec::new();
+        // A host can run one package at several versions (two kernels, a source package whose
+        // binaries were upgraded apart): each advisory group still makes one finding per
+        // package, kept at the most exposed version, listing every binary it stands for.
+        let mut writes: BTreeMap<(String, String, String), FindingWrite> = BTreeMap::new();
         for (key, matched) in versions {
             let matches = self.matches(&key);
             if matches.is_empty() {
@@ -405,7 +408,7 @@ impl Run<'_> {
             }
             for finding in group_by_alias(matches) {
                 let distribution = platform.as_ref().filter(|_| key.0.contains(':'));
-                writes.push(self.write(
+                let write = self.write(
                     host.id,
                     &key,
                     &matched,
@@ -413,10 +416,19 @@ impl Run<'_> {
                     updates,
                     distribution,
                     tier,
-                ));
+                );
+                let slot = (
+                    write.ecosystem.clone(),
+                    write.package.clone(),
+                    write.group_key.clone(),
+                );
+                match writes.remove(&slot) {
+                    Some(earlier) => writes.insert(slot, merge_versions(earlier, write)),
+                    None => writes.insert(slot, write),
+                };
             }
         }
-        writes
+        writes.into_values().collect()
     }
 
     /// Matches of one package version, from the run's cache.
@@ -547,6 +559,24 @@ fn match_key(package: &InstalledPackage, release: Option<&str>) -> (String, Stri
             package.version.clone(),
         ),
     }
+}
+
+/// One finding from two of the same package's installed versions: the lower version's (it is
+/// the one still exposed when the other is fixed), with the binaries of both.
+fn merge_versions(a: FindingWrite, b: FindingWrite) -> FindingWrite {
+    let b_lower = Scheme::for_ecosystem(&a.ecosystem)
+        .and_then(|s| {
+            s.compare(&b.state.facts.installed, &a.state.facts.installed)
+                .ok()
+        })
+        .map_or_else(
+            || b.state.facts.installed < a.state.facts.installed,
+            std::cmp::Ordering::is_lt,
+        );
+    let (mut kept, other) = if b_lower { (b, a) } else { (a, b) };
+    let binaries: BTreeSet<String> = kept.binaries.drain(..).chain(other.binaries).collect();
+    kept.binaries = binaries.into_iter().collect();
+    kept
 }
 
 /// Whether a pending update already brings a fixed version, else whether one is published.
