@@ -247,6 +247,38 @@ fn report_shows_the_hosts(store: &[String]) {
     );
     assert!(text.contains("Support ending within 6, 12 and 18 months:"));
 
+    // CSV: one row per host, the same figures.
+    let csv = steward(store, &["report", "--format", "csv"]);
+    assert!(csv.status.success(), "{csv:?}");
+    let text = String::from_utf8(csv.stdout).unwrap();
+    let mut lines = text.lines();
+    assert_eq!(
+        lines.next(),
+        Some(
+            "host_id,hostname,os,lifecycle_product,lifecycle_cycle,lifecycle_state,\
+             lifecycle_date,lifecycle_source,pending_updates,security_updates,P1,P2,P3,P4"
+        )
+    );
+    let row = lines.find(|l| l.contains(",bookworm,")).unwrap();
+    assert!(
+        row.ends_with(
+            ",bookworm,Debian GNU/Linux 12 (bookworm),debian,12,supported,2026-07-11,\
+             endoflife.date,136,89,0,0,0,0"
+        ),
+        "{row}"
+    );
+
+    // --fail-on unknown counts every open finding, also the tracker's, which carry no rating.
+    let any = steward(
+        store,
+        &["report", "--format", "csv", "--fail-on", "unknown"],
+    );
+    assert_eq!(any.status.code(), Some(1), "{any:?}");
+    assert_eq!(
+        String::from_utf8_lossy(&any.stderr),
+        "open findings at or above unknown: critical, unknown severity present\n"
+    );
+
     // --fail-on: TEST-1 is critical and open.
     let gate = steward(store, &["report", "--json", "--fail-on", "critical"]);
     assert_eq!(gate.status.code(), Some(1), "{gate:?}");

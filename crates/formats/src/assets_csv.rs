@@ -174,13 +174,10 @@ pub fn read(bytes: &[u8], limits: &Limits) -> Result<AssetSheet, DocumentError> 
 /// Writes assets as CSV with the first header of every column, each cell passed through
 /// [`crate::csv_safe`]; [`read`] reads the result back to the same records.
 pub fn write(assets: &[AssetRecord]) -> Vec<u8> {
-    let mut writer = csv::WriterBuilder::new().from_writer(Vec::new());
     let header: Vec<&str> = COLUMNS.iter().map(|(_, names)| names[0]).collect();
-    // Writing into a Vec cannot fail.
-    let _ = writer.write_record(&header);
-    for asset in assets {
+    let rows = assets.iter().map(|asset| {
         let optional = |value: &Option<String>| value.clone().unwrap_or_default();
-        let cells = [
+        vec![
             asset.name.clone(),
             asset.kind.as_str().to_owned(),
             optional(&asset.asset_tag),
@@ -191,10 +188,9 @@ pub fn write(assets: &[AssetRecord]) -> Vec<u8> {
             optional(&asset.owner),
             asset.tags.join("; "),
             optional(&asset.notes),
-        ];
-        let _ = writer.write_record(cells.iter().map(|c| crate::csv_safe(c).into_owned()));
-    }
-    writer.into_inner().unwrap_or_default()
+        ]
+    });
+    crate::csv_table(&header, rows)
 }
 
 /// A header cell, normalised: trimmed, lower case, `_` and `-` as spaces, spaces collapsed.

@@ -21,7 +21,7 @@ mod csv_cell;
 mod error;
 mod lines;
 
-pub use csv_cell::{csv_restore, csv_safe};
+pub use csv_cell::{csv_restore, csv_safe, csv_table};
 pub use error::ParseError;
 
 #[cfg(test)]

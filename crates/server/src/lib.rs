@@ -14,6 +14,7 @@ pub mod assets;
 mod chrome;
 pub mod compliance;
 mod error;
+pub mod export;
 pub mod inventory;
 mod openapi;
 mod ops;

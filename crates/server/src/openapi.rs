@@ -16,7 +16,8 @@ use crate::{access, assessment, assets, compliance};
 #[openapi(
     info(title = "Steward API", description = "Inventory, assessment and operations of a fleet."),
     paths(
-        api::list_hosts, api::get_host, api::host_packages, api::host_updates, api::host_history,
+        api::list_hosts, api::export_hosts, api::get_host, api::host_packages,
+        api::export_host_packages, api::host_updates, api::host_history,
         api::set_tags, api::revoke_host, api::list_software, api::software_versions,
         api::list_reviews, api::resolve_review,
         access::api::me, access::api::list_users, access::api::create_user,
@@ -25,7 +26,8 @@ use crate::{access, assessment, assets, compliance};
         access::api::list_enrollment_tokens, access::api::create_enrollment_token,
         access::api::revoke_enrollment_token, access::second_factor::remove_api,
         compliance::list_audit, compliance::verify_audit,
-        assessment::api::list_findings, assessment::api::get_finding,
+        assessment::api::list_findings, assessment::api::export_findings,
+        assessment::api::get_finding,
         assessment::api::record_verdict, assessment::api::get_advisory,
         assessment::api::host_lifecycle, assessment::api::forecast, assessment::api::list_feeds,
         assets::api::import_application, assets::api::list_applications,

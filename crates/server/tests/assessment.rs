@@ -326,6 +326,36 @@ async fn debian_matching(shared: &Arc<dyn Store>) {
     .await;
     assert_eq!(listed.json()["items"].as_array().unwrap().len(), 1);
 
+    // The same list as CSV: one row, its cells the finding's.
+    let export = call(
+        &app,
+        Method::GET,
+        "/api/v1/findings/export?advisory=DSA-5343-1",
+        &auditor,
+        None,
+    )
+    .await;
+    assert_eq!(export.status, StatusCode::OK, "{}", export.body);
+    let rows: Vec<csv::StringRecord> = csv::Reader::from_reader(export.body.as_bytes())
+        .records()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(rows.len(), 1, "{}", export.body);
+    let row: Vec<&str> = rows[0].iter().collect();
+    assert_eq!(
+        (row[0], row[2], row[3], row[4], row[5], row[6], row[9]),
+        (
+            finding.id.to_string().as_str(),
+            "bullseye",
+            "Debian:11",
+            "openssl",
+            "libssl1.1 openssl",
+            v11,
+            "open"
+        )
+    );
+    assert!(row[7].split(' ').any(|id| id == "DSA-5343-1"), "{row:?}");
+
     // Verdicts: the auditor may not give one; the operator may, and it is audited.
     let uri = format!("/api/v1/findings/{}/verdict", finding.id);
     let verdict = serde_json::json!({"verdict": "accepted_risk", "why": "internal only"});

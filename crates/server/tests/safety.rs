@@ -1,7 +1,8 @@
 //! Safe input and output, end to end in-process: a hostile inventory is stored faithfully on
-//! every backend (read back equal through the API) and every page that shows it escapes it;
-//! NUL characters are refused with a 400 that names the field, and nothing is stored; every
-//! response carries the Content-Security-Policy and the other security headers.
+//! every backend (read back equal through the API), every page that shows it escapes it and
+//! its CSV exports hold no live formula; NUL characters are refused with a 400 that names the
+//! field, and nothing is stored; every response carries the Content-Security-Policy and the
+//! other security headers.
 
 #![expect(
     clippy::unwrap_used,
@@ -14,7 +15,9 @@ use axum::http::{Method, StatusCode};
 use jiff::Timestamp;
 use steward_api::agent::INVENTORY_PATH;
 use steward_server::{Settings, safety, secrets};
-use support::{ATTRIBUTE, CONTROLS, HANDLER, SCRIPT, TestStore, admin_token, call, enroll};
+use support::{
+    ATTRIBUTE, CONTROLS, FORMULA, HANDLER, SCRIPT, TestStore, admin_token, call, enroll,
+};
 
 /// No payload appears raw in a page; each appears escaped.
 fn assert_inert(page: &str, what: &str) {
@@ -129,7 +132,68 @@ async fn hostile_inventory_round_trip(test: TestStore) {
         "{backend}: SQL shown"
     );
 
+    csv_exports_are_inert(&app, &token, host_id, backend).await;
     test.cleanup().await;
+}
+
+/// The host list and the host's packages as CSV: each value read back (with the export's
+/// neutralising apostrophe removed) is the value stored, and no cell starts a formula.
+async fn csv_exports_are_inert(app: &axum::Router, token: &str, host_id: i64, backend: &str) {
+    let rows = |body: &str| -> Vec<Vec<String>> {
+        csv::ReaderBuilder::new()
+            .has_headers(false)
+            .from_reader(body.as_bytes())
+            .records()
+            .map(|r| r.unwrap().iter().map(str::to_owned).collect())
+            .collect()
+    };
+    let formula_start = |cell: &str| cell.starts_with(['=', '+', '-', '@', '\t', '\r']);
+
+    let hosts = call(app, Method::GET, "/api/v1/hosts/export", token, None).await;
+    assert_eq!(hosts.status, StatusCode::OK, "{backend}: {}", hosts.body);
+    assert_eq!(
+        hosts.headers["content-type"], "text/csv; charset=utf-8",
+        "{backend}"
+    );
+    let hosts = rows(&hosts.body);
+    let row = hosts
+        .iter()
+        .find(|r| r[0] == host_id.to_string())
+        .unwrap_or_else(|| panic!("{backend}: host {host_id} missing from the export"));
+    assert_eq!(row[1], format!("web{SCRIPT}"), "{backend}");
+    let tags: Vec<&str> = steward_formats::csv_restore(&row[8]).split("; ").collect();
+    assert!(
+        tags.contains(&FORMULA) && tags.contains(&SCRIPT),
+        "{backend}: {tags:?}"
+    );
+
+    let uri = format!("/api/v1/hosts/{host_id}/packages/export");
+    let packages = call(app, Method::GET, &uri, token, None).await;
+    assert_eq!(packages.status, StatusCode::OK, "{backend}");
+    let packages = rows(&packages.body);
+    let formula = packages
+        .iter()
+        .find(|r| steward_formats::csv_restore(&r[1]) == FORMULA)
+        .unwrap_or_else(|| panic!("{backend}: the formula package is missing"));
+    assert_eq!(formula[1], format!("'{FORMULA}"), "{backend}");
+    assert_eq!(formula[2], "'+1-1", "{backend}");
+    let control = packages
+        .iter()
+        .find(|r| r[1] == format!("ctl{CONTROLS}"))
+        .unwrap_or_else(|| panic!("{backend}: control characters lost"));
+    assert_eq!(control[5], CONTROLS, "{backend}");
+    assert_eq!(packages.len(), 7, "{backend}: the header and six packages");
+
+    // The pages link their CSV, with the page's filter.
+    let page = call(app, Method::GET, "/hosts?q=web", token, None).await;
+    assert!(
+        page.body.contains("href=\"/api/v1/hosts/export?q=web\""),
+        "{backend}"
+    );
+
+    for cell in hosts.iter().chain(&packages).flatten() {
+        assert!(!formula_start(cell), "{backend}: a live formula {cell:?}");
+    }
 }
 
 fn support_enc(s: &str) -> String {

@@ -1,8 +1,10 @@
 //! `steward report`: per host, its operating system, the lifecycle status of that system with
 //! date and source, its pending updates and how many are security updates, and its open
-//! findings by priority; then the lifecycle forecast. As a table for people, or as one JSON
-//! document with `--json` (or `--format json`). `--fail-on SEVERITY` exits non-zero when an
-//! open finding is at least that severe, so a pipeline can gate on it.
+//! findings by priority; then the lifecycle forecast. As a table for people, as one JSON
+//! document with `--json` (or `--format json`), or as CSV (`--format csv`: one row per host,
+//! cells neutralised against formula injection; the forecast is in the other two).
+//! `--fail-on SEVERITY` exits non-zero when an open finding is at least that severe, so a
+//! pipeline can gate on it; `--fail-on unknown` counts every open finding, rated or not.
 //!
 //! The lifecycle status is the one the last assessment stored, the same the web UI and the
 //! API show (a running server re-assesses a host once the date of its status passes). Host names and other agent-supplied text are printed with control characters
@@ -19,6 +21,7 @@ use serde::Serialize;
 use steward_api::assessment::{FindingFilter, ForecastItem, HostLifecycle};
 use steward_api::resources::{HostFilter, HostSummary, PageRequest};
 use steward_server::assessment::api::forecast_items;
+use steward_server::export::every_page;
 use steward_store::Store;
 
 use super::StoreArgs;
@@ -34,7 +37,8 @@ pub struct ReportArgs {
     /// The same as `--format json`.
     #[arg(long, conflicts_with = "format")]
     json: bool,
-    /// Exit with status 1 when an open finding has at least this severity.
+    /// Exit with status 1 when an open finding has at least this severity (`unknown`: any
+    /// open finding, also those no advisory rates).
     #[arg(long, value_enum)]
     fail_on: Option<Severity>,
 }
@@ -43,23 +47,26 @@ pub struct ReportArgs {
 enum Format {
     Table,
     Json,
+    Csv,
 }
 
-/// Severity ratings, most severe first.
+/// Severity ratings, most severe first; `Unknown` is the lowest threshold, below every rating.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, ValueEnum)]
 enum Severity {
     Critical,
     High,
     Medium,
     Low,
+    Unknown,
 }
 
 impl Severity {
-    const ALL: [Severity; 4] = [
+    const ALL: [Severity; 5] = [
         Severity::Critical,
         Severity::High,
         Severity::Medium,
         Severity::Low,
+        Severity::Unknown,
     ];
 
     fn as_str(self) -> &'static str {
@@ -68,15 +75,25 @@ impl Severity {
             Severity::High => "high",
             Severity::Medium => "medium",
             Severity::Low => "low",
+            Severity::Unknown => "unknown",
+        }
+    }
+
+    /// The store's severity values this level stands for: `unknown` also takes CVSS's
+    /// `none`, so `--fail-on unknown` leaves no open finding out.
+    fn ratings(self) -> &'static [&'static str] {
+        match self {
+            Severity::Critical => &["critical"],
+            Severity::High => &["high"],
+            Severity::Medium => &["medium"],
+            Severity::Low => &["low"],
+            Severity::Unknown => &["none", "unknown"],
         }
     }
 }
 
 /// Priority levels, first to last.
 const PRIORITIES: [&str; 4] = ["P1", "P2", "P3", "P4"];
-
-/// Hosts read per page.
-const HOST_PAGE: u32 = 500;
 
 /// The whole report, as `--json` prints it.
 #[derive(Debug, Serialize)]
@@ -111,6 +128,7 @@ pub async fn report(args: ReportArgs, file: &FileSettings) -> anyhow::Result<Exi
             writeln!(out)?;
         }
         (false, Format::Table) => write_table(&mut out, &report)?,
+        (false, Format::Csv) => out.write_all(&csv(&report))?,
     }
     out.flush().context("cannot write to standard output")?;
 
@@ -158,20 +176,11 @@ async fn build(store: &dyn Store, now: Timestamp) -> anyhow::Result<Report> {
 }
 
 async fn all_hosts(store: &dyn Store, now: Timestamp) -> anyhow::Result<Vec<HostSummary>> {
-    let mut hosts = Vec::new();
-    let mut cursor = None;
-    loop {
-        let page = PageRequest {
-            limit: Some(HOST_PAGE),
-            cursor,
-        };
-        let listed = store.list_hosts(&HostFilter::default(), &page, now).await?;
-        hosts.extend(listed.items);
-        match listed.next_cursor {
-            Some(next) => cursor = Some(next),
-            None => return Ok(hosts),
-        }
-    }
+    let hosts = every_page("hosts", usize::MAX, |page| async move {
+        store.list_hosts(&HostFilter::default(), &page, now).await
+    })
+    .await?;
+    Ok(hosts)
 }
 
 /// Text from agents and feeds with control characters escaped for the terminal.
@@ -263,6 +272,42 @@ fn write_table(out: &mut impl Write, report: &Report) -> anyhow::Result<()> {
     write_rows(out, &rows)
 }
 
+/// The hosts as CSV, one row each; every cell through the formula-injection rule.
+fn csv(report: &Report) -> Vec<u8> {
+    let mut header = vec![
+        "host_id",
+        "hostname",
+        "os",
+        "lifecycle_product",
+        "lifecycle_cycle",
+        "lifecycle_state",
+        "lifecycle_date",
+        "lifecycle_source",
+        "pending_updates",
+        "security_updates",
+    ];
+    header.extend(PRIORITIES);
+    let rows = report.hosts.iter().map(|h| {
+        let status = h.lifecycle.as_ref();
+        let field = |f: fn(&HostLifecycle) -> Option<String>| status.and_then(f);
+        let mut row = vec![
+            h.id.to_string(),
+            h.hostname.clone(),
+            h.os.clone().unwrap_or_default(),
+            field(|s| Some(s.product.clone())).unwrap_or_default(),
+            field(|s| Some(s.cycle.clone())).unwrap_or_default(),
+            field(|s| Some(s.state.clone())).unwrap_or_else(|| "not assessed".to_owned()),
+            field(|s| s.date.clone()).unwrap_or_default(),
+            field(|s| s.source.clone()).unwrap_or_default(),
+            h.pending_updates.to_string(),
+            h.security_updates.to_string(),
+        ];
+        row.extend(PRIORITIES.iter().map(|p| h.open_findings[*p].to_string()));
+        row
+    });
+    steward_formats::csv_table(&header, rows)
+}
+
 /// Rows as columns padded to their widest cell.
 fn write_rows(out: &mut impl Write, rows: &[Vec<String>]) -> anyhow::Result<()> {
     let columns = rows.first().map(Vec::len).unwrap_or(0);
@@ -288,17 +333,19 @@ async fn fail_on(
 ) -> anyhow::Result<ExitCode> {
     let mut met = Vec::new();
     for severity in Severity::ALL.into_iter().filter(|s| *s <= threshold) {
-        let filter = FindingFilter {
-            severity: Some(severity.as_str().to_owned()),
-            state: Some("open".to_owned()),
-            ..FindingFilter::default()
-        };
-        let page = PageRequest {
-            limit: Some(1),
-            cursor: None,
-        };
-        if !store.list_findings(&filter, &page).await?.items.is_empty() {
-            met.push(severity.as_str());
+        for rating in severity.ratings() {
+            let filter = FindingFilter {
+                severity: Some((*rating).to_owned()),
+                state: Some("open".to_owned()),
+                ..FindingFilter::default()
+            };
+            let page = PageRequest {
+                limit: Some(1),
+                cursor: None,
+            };
+            if !store.list_findings(&filter, &page).await?.items.is_empty() {
+                met.push(*rating);
+            }
         }
     }
     if met.is_empty() {

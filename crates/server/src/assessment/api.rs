@@ -6,6 +6,7 @@ use std::collections::HashMap;
 
 use axum::Json;
 use axum::extract::{Path, Query, State};
+use axum::response::Response;
 use bytes::Bytes;
 use jiff::Timestamp;
 use steward_api::assessment::{
@@ -19,6 +20,7 @@ use steward_store::{Store, StoreError};
 
 use crate::access::Principal;
 use crate::access::table::{Access, Permission, Routes};
+use crate::export::{MAX_EXPORT_ROWS, csv_download, every_page};
 use crate::inventory::agent::parse_json;
 use crate::{AppError, AppState};
 
@@ -28,6 +30,7 @@ pub fn routes() -> Routes {
     let judge = Access::Requires(Permission::JudgeFindings);
     Routes::new()
         .get("/api/v1/findings", read, list_findings)
+        .get("/api/v1/findings/export", read, export_findings)
         .get("/api/v1/findings/{id}", read, get_finding)
         .post("/api/v1/findings/{id}/verdict", judge, record_verdict)
         .get("/api/v1/advisories/{id}", read, get_advisory)
@@ -49,6 +52,71 @@ pub async fn list_findings(
     Query(page): Query<PageRequest>,
 ) -> Result<Json<Page<FindingSummary>>, AppError> {
     Ok(Json(state.store.list_findings(&filter, &page).await?))
+}
+
+/// The findings the filter selects as CSV, highest priority first (cells neutralised against
+/// formula injection).
+#[utoipa::path(get, path = "/api/v1/findings/export", tag = "assessment",
+    params(FindingFilter),
+    responses((status = 200, body = String, content_type = "text/csv"),
+        (status = 413, body = steward_api::error::ErrorEnvelope)))]
+pub async fn export_findings(
+    State(state): State<AppState>,
+    Query(filter): Query<FindingFilter>,
+) -> Result<Response, AppError> {
+    let findings = every_page("findings", MAX_EXPORT_ROWS, |page| {
+        let (store, filter) = (state.store.clone(), filter.clone());
+        async move { store.list_findings(&filter, &page).await }
+    })
+    .await?;
+    let header = [
+        "id",
+        "host_id",
+        "hostname",
+        "ecosystem",
+        "package",
+        "binaries",
+        "installed",
+        "advisories",
+        "kind",
+        "state",
+        "severity",
+        "score",
+        "kev",
+        "fixed",
+        "priority",
+        "priority_score",
+        "first_seen",
+        "last_seen",
+        "fixed_at",
+    ];
+    let rows = findings.into_iter().map(|f| {
+        vec![
+            f.id.to_string(),
+            f.host_id.to_string(),
+            f.hostname,
+            f.ecosystem,
+            f.package,
+            f.binaries.join(" "),
+            f.installed,
+            f.ids.join(" "),
+            f.kind,
+            f.state,
+            f.severity.unwrap_or_default(),
+            f.score.map(|s| format!("{s:.1}")).unwrap_or_default(),
+            f.kev.to_string(),
+            f.fixed.join(" "),
+            f.priority,
+            f.priority_score.to_string(),
+            f.first_seen.to_string(),
+            f.last_seen.to_string(),
+            f.fixed_at.map(|t| t.to_string()).unwrap_or_default(),
+        ]
+    });
+    Ok(csv_download(
+        "findings.csv",
+        steward_formats::csv_table(&header, rows),
+    ))
 }
 
 /// One finding: advisories, ranges, installed and fixed versions, priority reasons, history.

@@ -122,9 +122,18 @@ impl FindingsPage {
 
     /// The query string of the next page: the same filter, the next cursor.
     fn next_link(&self, cursor: &str) -> String {
+        format!("?cursor={}&{}", enc(cursor), self.filter_query())
+    }
+
+    /// The CSV export of the findings this filter selects.
+    fn export_link(&self) -> String {
+        format!("/api/v1/findings/export?{}", self.filter_query())
+    }
+
+    /// The filter as query parameters, without the leading `?`.
+    fn filter_query(&self) -> String {
         let f = &self.filter;
-        let mut query = format!("?cursor={}", enc(cursor));
-        query.push_str(&format!("&state={}", enc(f.state.as_deref().unwrap_or(""))));
+        let mut query = format!("state={}", enc(f.state.as_deref().unwrap_or("")));
         if let Some(host) = f.host {
             query.push_str(&format!("&host={host}"));
         }

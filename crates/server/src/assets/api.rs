@@ -217,17 +217,7 @@ pub async fn get_asset(
     responses((status = 200, body = String, content_type = "text/csv")))]
 pub async fn export_assets(State(state): State<AppState>) -> Result<Response, AppError> {
     let csv = import::export_csv(state.store.as_ref()).await?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-            (
-                header::CONTENT_DISPOSITION,
-                "attachment; filename=\"assets.csv\"",
-            ),
-        ],
-        csv,
-    )
-        .into_response())
+    Ok(crate::export::csv_download("assets.csv", csv))
 }
 
 /// Options of a CSV import.

@@ -3,6 +3,7 @@
 
 use axum::Json;
 use axum::extract::{Path, Query, State};
+use axum::response::Response;
 use bytes::Bytes;
 use jiff::Timestamp;
 use serde::Deserialize;
@@ -15,6 +16,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::agent::parse_json;
 use crate::access::Principal;
 use crate::access::table::{Access, Permission, Routes};
+use crate::export::{MAX_EXPORT_ROWS, csv_download, every_page};
 use crate::{AppError, AppState};
 
 /// The inventory API routes.
@@ -23,8 +25,14 @@ pub fn routes() -> Routes {
     let change = Access::Requires(Permission::ChangeInventory);
     Routes::new()
         .get("/api/v1/hosts", read, list_hosts)
+        .get("/api/v1/hosts/export", read, export_hosts)
         .get("/api/v1/hosts/{id}", read, get_host)
         .get("/api/v1/hosts/{id}/packages", read, host_packages)
+        .get(
+            "/api/v1/hosts/{id}/packages/export",
+            read,
+            export_host_packages,
+        )
         .get("/api/v1/hosts/{id}/updates", read, host_updates)
         .get("/api/v1/hosts/{id}/history", read, host_history)
         .put("/api/v1/hosts/{id}/tags", change, set_tags)
@@ -91,6 +99,63 @@ pub async fn list_hosts(
     ))
 }
 
+/// The hosts the filter selects as CSV, one row each (cells neutralised against formula
+/// injection).
+#[utoipa::path(get, path = "/api/v1/hosts/export", tag = "inventory",
+    params(HostFilter),
+    responses((status = 200, body = String, content_type = "text/csv"),
+        (status = 413, body = steward_api::error::ErrorEnvelope)))]
+pub async fn export_hosts(
+    State(state): State<AppState>,
+    Query(filter): Query<HostFilter>,
+) -> Result<Response, AppError> {
+    let now = Timestamp::now();
+    let hosts = every_page("hosts", MAX_EXPORT_ROWS, |page| {
+        let (store, filter) = (state.store.clone(), filter.clone());
+        async move { store.list_hosts(&filter, &page, now).await }
+    })
+    .await?;
+    let header = [
+        "id",
+        "hostname",
+        "fqdn",
+        "os_id",
+        "os_version",
+        "os_name",
+        "kernel",
+        "arch",
+        "tags",
+        "packages",
+        "pending_updates",
+        "security_updates",
+        "first_seen",
+        "last_seen",
+    ];
+    let optional = |value: &Option<String>| value.clone().unwrap_or_default();
+    let rows = hosts.iter().map(|h| {
+        vec![
+            h.id.to_string(),
+            h.hostname.clone(),
+            optional(&h.fqdn),
+            optional(&h.os_id),
+            optional(&h.os_version),
+            optional(&h.os_name),
+            optional(&h.kernel),
+            optional(&h.arch),
+            h.tags.join("; "),
+            h.package_count.to_string(),
+            h.pending_update_count.to_string(),
+            h.security_update_count.to_string(),
+            h.first_seen.to_string(),
+            h.last_seen.to_string(),
+        ]
+    });
+    Ok(csv_download(
+        "hosts.csv",
+        steward_formats::csv_table(&header, rows),
+    ))
+}
+
 /// One host with its facts.
 #[utoipa::path(get, path = "/api/v1/hosts/{id}", tag = "inventory",
     params(("id" = i64, Path, description = "Host id")),
@@ -120,6 +185,49 @@ pub async fn host_packages(
 ) -> Result<Json<Page<HostPackage>>, AppError> {
     ensure_host(&state, id).await?;
     Ok(Json(state.store.host_packages(id, &filter, &page).await?))
+}
+
+/// A host's installed packages as CSV (cells neutralised against formula injection).
+#[utoipa::path(get, path = "/api/v1/hosts/{id}/packages/export", tag = "inventory",
+    params(("id" = i64, Path, description = "Host id"), PackageFilter),
+    responses((status = 200, body = String, content_type = "text/csv"),
+        (status = 404, body = steward_api::error::ErrorEnvelope)))]
+pub async fn export_host_packages(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    Query(filter): Query<PackageFilter>,
+) -> Result<Response, AppError> {
+    ensure_host(&state, id).await?;
+    let packages = every_page("packages", MAX_EXPORT_ROWS, |page| {
+        let (store, filter) = (state.store.clone(), filter.clone());
+        async move { store.host_packages(id, &filter, &page).await }
+    })
+    .await?;
+    let header = [
+        "ecosystem",
+        "name",
+        "version",
+        "arch",
+        "source_name",
+        "source_version",
+        "status",
+    ];
+    let rows = packages.into_iter().map(|p| {
+        vec![
+            p.ecosystem,
+            p.name,
+            p.version,
+            p.arch,
+            p.source_name.unwrap_or_default(),
+            p.source_version.unwrap_or_default(),
+            p.status,
+        ]
+    });
+    let filename = "packages.csv";
+    Ok(csv_download(
+        filename,
+        steward_formats::csv_table(&header, rows),
+    ))
 }
 
 /// A host's pending updates.

@@ -122,21 +122,33 @@ struct HostsPage {
 }
 
 impl HostsPage {
-    fn next_link(&self, cursor: &str) -> String {
+    /// The filter as query parameters, without the leading `?`.
+    fn filter_query(&self) -> String {
         let f = &self.filter;
-        let mut query = format!("?cursor={}", enc(cursor));
+        let mut pairs = Vec::new();
         for (key, value) in [("q", &f.q), ("os", &f.os), ("tag", &f.tag)] {
             if let Some(v) = value {
-                query.push_str(&format!("&{key}={}", enc(v)));
+                pairs.push(format!("{key}={}", enc(v)));
             }
         }
         if let Some(h) = f.seen_within_hours {
-            query.push_str(&format!("&seen_within_hours={h}"));
+            pairs.push(format!("seen_within_hours={h}"));
         }
         if let Some(h) = f.not_seen_for_hours {
-            query.push_str(&format!("&not_seen_for_hours={h}"));
+            pairs.push(format!("not_seen_for_hours={h}"));
         }
-        query
+        pairs.join("&")
+    }
+
+    fn next_link(&self, cursor: &str) -> String {
+        let filter = self.filter_query();
+        let and = if filter.is_empty() { "" } else { "&" };
+        format!("?cursor={}{and}{filter}", enc(cursor))
+    }
+
+    /// The CSV export of the hosts this filter selects.
+    fn export_link(&self) -> String {
+        format!("/api/v1/hosts/export?{}", self.filter_query())
     }
 
     fn selected_os(&self, os: &str, version: &str) -> bool {

