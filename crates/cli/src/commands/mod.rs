@@ -138,7 +138,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Up(args) => serve::up(args, &file).await,
         Command::Serve(args) => serve::serve(args, &file).await,
-        Command::Scan(args) => scan::scan(args).await,
+        Command::Scan(args) => scan::scan(args, &file).await,
         Command::Agent(args) => agent::agent(args).await,
         Command::Enroll(command) => enroll::run(command, &file).await,
         Command::User(command) => user::run(command, &file).await,

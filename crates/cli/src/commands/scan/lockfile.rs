@@ -1,15 +1,18 @@
-//! `steward scan --lockfile FILE --feeds DIR`: assess an application's lockfile straight from a
-//! feed mirror, with no store.
+//! `steward scan --lockfile FILE` or `--sbom FILE`: assess an application's lockfile or SBOM
+//! directly, against a feed mirror (`--feeds DIR`, no store) or the store's advisories.
 //!
-//! The steps: read the lockfile (a `Cargo.lock`, recognised by name or content); load the
-//! mirror's advisories; index them by (ecosystem, normalised package name) so each package is
-//! matched only against the advisories naming it; match by OSV's rules; group advisories
-//! linked by aliases into one finding per package version; print. Packages that did not come
-//! from the ecosystem's registry (git, path, other registries) are listed but not matched:
-//! advisories about the registry's package of that name do not describe them. Findings are
-//! data here, so the exit code is 0 whatever is found; `steward report --fail-on` gates.
+//! The steps: read the document into an application (lockfiles by file name, `Cargo.lock`
+//! also by content; SBOMs by content: CycloneDX JSON/XML, SPDX 2 JSON/tag-value, SPDX 3);
+//! load the advisories; index them by (ecosystem, normalised package name) so each component
+//! is matched only against the advisories naming it; match by OSV's rules; group advisories
+//! linked by aliases into one finding per component version; print. Components with no
+//! registry ecosystem (git and path dependencies, SBOM entries without a purl) or no version
+//! are listed but not matched: advisories about the registry's package of that name do not
+//! describe them. Findings are data here, so the exit code is 0 whatever is found;
+//! `steward report --fail-on` gates.
 
-use std::path::Path;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::{Context, bail};
@@ -18,26 +21,54 @@ use steward_core::assessment::advisory::{Advisory, Severity};
 use steward_core::assessment::matching::{
     AdvisoryIndex, AdvisoryKind, Finding, PackageVersion, group_by_alias,
 };
-use steward_formats::lockfile::cargo;
+use steward_core::inventory::Application;
+use steward_formats::lockfile::{self, LockfileKind, cargo};
+use steward_formats::sbom::{self, Limits};
 
-/// The OSV ecosystem of packages in a `Cargo.lock`.
-const CRATES_IO: &str = "crates.io";
+/// The document `steward scan` assesses instead of the host.
+#[derive(Debug, Clone)]
+pub enum Input {
+    /// A lockfile, recognised by its file name (`Cargo.lock` also by content).
+    Lockfile(PathBuf),
+    /// An SBOM, recognised by its content.
+    Sbom(PathBuf),
+}
+
+impl Input {
+    /// The file, as named on the command line.
+    pub fn path(&self) -> &Path {
+        match self {
+            Input::Lockfile(path) | Input::Sbom(path) => path,
+        }
+    }
+}
+
+/// A document read: its components, and where each non-registry Cargo package came from.
+pub struct Document {
+    /// The application the document describes.
+    pub application: Application,
+    /// `name@version` → the `source` a `Cargo.lock` gives a package not from crates.io.
+    cargo_sources: HashMap<String, String>,
+}
 
 /// The JSON document `--json` prints.
 #[derive(Debug, Serialize)]
 pub struct Report {
-    /// The lockfile, as named on the command line.
+    /// The document, as named on the command line.
     pub lockfile: String,
-    /// Packages in the lockfile.
+    /// Components (packages) in the document.
     pub packages: usize,
     /// Advisories loaded from the mirror.
     pub advisories: usize,
     /// One entry per finding.
     pub findings: Vec<FindingDoc>,
-    /// Packages not matched, because they did not come from the ecosystem's registry.
+    /// Components not matched: no registry ecosystem (git, path, unknown purl) or no version.
     pub not_matched: Vec<UnmatchedDoc>,
     /// Advisories naming a package that could not be decided, with the reason.
     pub undecided: Vec<UndecidedDoc>,
+    /// Entries of the document that are not components (unpinned requirements, references
+    /// with no registry version), with the reason: not assessed, never dropped silently.
+    pub unresolved: Vec<steward_core::inventory::Unresolved>,
 }
 
 /// One finding in the JSON document.
@@ -85,7 +116,8 @@ pub struct UnmatchedDoc {
     pub package: String,
     /// Version.
     pub version: String,
-    /// Where it came from, as the lockfile says (`git+…`, `path`, another registry).
+    /// Where it came from, as a `Cargo.lock` says (`git+…`, `path`, another registry), or
+    /// why it could not be matched.
     pub source: String,
 }
 
@@ -100,24 +132,74 @@ pub struct UndecidedDoc {
     pub reason: String,
 }
 
-/// Runs the lockfile assessment and prints it; `load` reads the mirror's advisories.
+/// Reads the document: bounded in size, every error naming the file.
+pub fn read(input: &Input) -> anyhow::Result<Document> {
+    let path = input.path();
+    let size = std::fs::metadata(path)
+        .with_context(|| format!("cannot read {}", path.display()))?
+        .len();
+    let limits = Limits::DEFAULT;
+    if size > limits.max_bytes as u64 {
+        bail!(
+            "{} is larger than the {} bytes a document may be",
+            path.display(),
+            limits.max_bytes
+        );
+    }
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let named = |e: sbom::DocumentError| anyhow::anyhow!("{}: {e}", path.display());
+    let mut cargo_sources = HashMap::new();
+    let application = match input {
+        Input::Sbom(_) => sbom::read(&bytes, &limits).map_err(named)?.application,
+        Input::Lockfile(_) => {
+            let name = path.to_string_lossy();
+            let looks_cargo = || std::str::from_utf8(&bytes).is_ok_and(cargo::looks_like);
+            let kind = match LockfileKind::from_file_name(&name) {
+                Some(kind) => kind,
+                None if looks_cargo() => LockfileKind::Cargo,
+                None => bail!(
+                    "{} is not a lockfile Steward reads (recognised by name: Cargo.lock, \
+                     package-lock.json, npm-shrinkwrap.json, *requirements*.txt, poetry.lock, \
+                     Gemfile.lock, go.mod; a Cargo.lock also by content)",
+                    path.display()
+                ),
+            };
+            if kind == LockfileKind::Cargo {
+                cargo_sources = cargo_sources_of(&bytes);
+            }
+            lockfile::read(kind, &bytes, &limits).map_err(named)?
+        }
+    };
+    Ok(Document {
+        application,
+        cargo_sources,
+    })
+}
+
+/// Where each package of a `Cargo.lock` that is not from crates.io came from.
+fn cargo_sources_of(bytes: &[u8]) -> HashMap<String, String> {
+    let Some(lock) = std::str::from_utf8(bytes)
+        .ok()
+        .and_then(|text| cargo::parse(text).ok())
+    else {
+        return HashMap::new();
+    };
+    lock.packages
+        .iter()
+        .filter(|p| !p.is_crates_io())
+        .map(|p| (format!("{}@{}", p.name, p.version), source_text(&p.source)))
+        .collect()
+}
+
+/// Assesses the document against `advisories` and prints the report.
 pub fn run(
-    lockfile: &Path,
-    feeds: &Path,
+    input: &Input,
+    document: &Document,
+    advisories: &[Advisory],
     json: bool,
-    load: impl FnOnce(&Path) -> anyhow::Result<Vec<Advisory>>,
 ) -> anyhow::Result<()> {
     let started = Instant::now();
-    let lock = read_cargo_lock(lockfile)?;
-    let advisories =
-        load(feeds).with_context(|| format!("cannot load advisories from {}", feeds.display()))?;
-    tracing::debug!(
-        advisories = advisories.len(),
-        elapsed_ms = started.elapsed().as_millis() as u64,
-        "feeds loaded"
-    );
-
-    let report = assess(&lockfile.display().to_string(), &lock, &advisories);
+    let report = assess(&input.path().display().to_string(), document, advisories);
     for undecided in &report.undecided {
         tracing::warn!(
             package = %undecided.package,
@@ -134,76 +216,61 @@ pub fn run(
     write_stdout(&output)?;
     tracing::debug!(
         elapsed_ms = started.elapsed().as_millis() as u64,
-        "lockfile assessed"
+        "document assessed"
     );
     Ok(())
 }
 
-/// Reads a lockfile Steward knows, after checking its size: a `Cargo.lock` by name or content.
-fn read_cargo_lock(path: &Path) -> anyhow::Result<cargo::Lockfile> {
-    let size = std::fs::metadata(path)
-        .with_context(|| format!("cannot read {}", path.display()))?
-        .len();
-    if size > cargo::MAX_BYTES as u64 {
-        bail!(
-            "{} is larger than the {} bytes a lockfile may be",
-            path.display(),
-            cargo::MAX_BYTES
-        );
-    }
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-
-    let named = path.file_name().is_some_and(|name| name == "Cargo.lock");
-    if !named && !cargo::looks_like(&text) {
-        bail!(
-            "{} is not a lockfile Steward reads (recognised: Cargo.lock, by name or content)",
-            path.display()
-        );
-    }
-    cargo::parse(&text).with_context(|| format!("cannot read {}", path.display()))
-}
-
-/// Matches every crates.io package of the lockfile against the advisories.
-pub fn assess(name: &str, lock: &cargo::Lockfile, advisories: &[Advisory]) -> Report {
+/// Matches every component with a registry ecosystem and a version against the advisories.
+pub fn assess(name: &str, document: &Document, advisories: &[Advisory]) -> Report {
     let index = AdvisoryIndex::new(advisories);
+    let components = &document.application.components;
     let mut findings = Vec::new();
     let mut not_matched = Vec::new();
     let mut undecided = Vec::new();
 
-    for package in &lock.packages {
-        if !package.is_crates_io() {
+    for component in components {
+        let version = component.version.clone().unwrap_or_default();
+        let (Some(ecosystem), Some(_)) = (&component.ecosystem, &component.version) else {
+            let key = format!("{}@{version}", component.name);
+            let source = match (document.cargo_sources.get(&key), &component.purl) {
+                (Some(source), _) => source.clone(),
+                (None, Some(purl)) => format!("{purl}: no advisory ecosystem for its type"),
+                (None, None) if component.version.is_none() => "no version".to_owned(),
+                (None, None) => "no package URL or registry".to_owned(),
+            };
             not_matched.push(UnmatchedDoc {
-                package: package.name.clone(),
-                version: package.version.clone(),
-                source: source_text(&package.source),
+                package: component.name.clone(),
+                version,
+                source,
             });
             continue;
-        }
-        let query = PackageVersion::new(CRATES_IO, &package.name, &package.version);
+        };
+        let query = PackageVersion::new(ecosystem, &component.name, &version);
         let assessment = index.assess(&query);
         findings.extend(
             group_by_alias(assessment.matches)
                 .iter()
                 .map(|finding| FindingDoc {
-                    package: package.name.clone(),
+                    package: component.name.clone(),
                     ..finding_doc(finding)
                 }),
         );
         undecided.extend(assessment.problems.into_iter().map(|problem| UndecidedDoc {
-            package: package.name.clone(),
-            version: package.version.clone(),
+            package: component.name.clone(),
+            version: version.clone(),
             reason: problem.to_string(),
         }));
     }
 
     Report {
         lockfile: name.to_owned(),
-        packages: lock.packages.len(),
+        packages: components.len(),
         advisories: advisories.len(),
         findings,
         not_matched,
         undecided,
+        unresolved: document.application.unresolved.clone(),
     }
 }
 
@@ -270,12 +337,26 @@ fn render_table(report: &Report) -> String {
     use std::fmt::Write;
 
     let mut out = format!(
-        "{}: {} packages ({} not from crates.io, not matched), {} advisories\n",
+        "{}: {} packages ({} not matched: not from a registry or no version), {} advisories\n",
         report.lockfile,
         report.packages,
         report.not_matched.len(),
         report.advisories
     );
+    if !report.unresolved.is_empty() {
+        let _ = writeln!(
+            out,
+            "{} entries not assessed (no pinned registry version):",
+            report.unresolved.len()
+        );
+        for entry in &report.unresolved {
+            let line = entry
+                .line
+                .map(|l| format!("line {l}: "))
+                .unwrap_or_default();
+            let _ = writeln!(out, "  {line}{} ({})", entry.entry, entry.reason);
+        }
+    }
     if report.findings.is_empty() {
         out.push_str("no findings\n");
         return out;
@@ -344,6 +425,14 @@ mod tests {
 
     use super::*;
 
+    fn cargo_document(text: &str) -> Document {
+        Document {
+            application: lockfile::read(LockfileKind::Cargo, text.as_bytes(), &Limits::DEFAULT)
+                .expect("reads"),
+            cargo_sources: cargo_sources_of(text.as_bytes()),
+        }
+    }
+
     const LOCK: &str = r#"version = 4
 
 [[package]]
@@ -385,7 +474,7 @@ source = "git+https://example.org/time.git#0123456789abcdef"
 
     #[test]
     fn aliased_advisories_make_one_finding_named_as_the_lockfile_names_the_crate() {
-        let lock = cargo::parse(LOCK).expect("parses");
+        let lock = cargo_document(LOCK);
         let advisories = vec![
             advisory("RUSTSEC-2099-0001", &["CVE-2099-1"], "serde-json", "1.0.5"),
             advisory(
@@ -418,7 +507,7 @@ source = "git+https://example.org/time.git#0123456789abcdef"
 
     #[test]
     fn packages_not_from_crates_io_are_listed_but_not_matched() {
-        let lock = cargo::parse(LOCK).expect("parses");
+        let lock = cargo_document(LOCK);
         let advisories = vec![advisory("RUSTSEC-2099-0002", &[], "time", "0.2.0")];
         let report = assess("Cargo.lock", &lock, &advisories);
 
@@ -439,11 +528,10 @@ source = "git+https://example.org/time.git#0123456789abcdef"
 
     #[test]
     fn unreadable_versions_are_reported_as_undecided() {
-        let lock = cargo::parse(
+        let lock = cargo_document(
             "[[package]]\nname = \"odd\"\nversion = \"1.0\"\n\
              source = \"registry+https://github.com/rust-lang/crates.io-index\"\n",
-        )
-        .expect("parses");
+        );
         let report = assess(
             "Cargo.lock",
             &lock,
@@ -456,11 +544,11 @@ source = "git+https://example.org/time.git#0123456789abcdef"
 
     #[test]
     fn the_table_lists_each_finding_and_the_counts() {
-        let lock = cargo::parse(LOCK).expect("parses");
+        let lock = cargo_document(LOCK);
         let advisories = vec![advisory("RUSTSEC-2099-0001", &[], "serde_json", "1.0.5")];
         let table = render_table(&assess("Cargo.lock", &lock, &advisories));
         let expected = "\
-Cargo.lock: 3 packages (2 not from crates.io, not matched), 1 advisories
+Cargo.lock: 3 packages (2 not matched: not from a registry or no version), 1 advisories
 PACKAGE     VERSION  KIND           ADVISORY           AFFECTED  FIXED IN
 serde_json  1.0.0    vulnerability  RUSTSEC-2099-0001  < 1.0.5   1.0.5
 1 findings: 1 vulnerabilities, 0 unsound, 0 unmaintained, 0 notices
