@@ -50,6 +50,36 @@ pub struct ApplicationDetail {
     pub unresolved: Vec<Unresolved>,
 }
 
+/// A finding on one of an application's components, computed when asked from the advisories
+/// in the store (applications carry no stored finding state or verdicts).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct ApplicationFinding {
+    /// The component's reference in the application.
+    pub component: String,
+    /// Its ecosystem (`PyPI`, `crates.io`, …).
+    pub ecosystem: String,
+    /// Its name, as the document spells it.
+    pub package: String,
+    /// Its version.
+    pub version: String,
+    /// The matched advisories' ids (linked by aliases), sorted.
+    pub ids: Vec<String>,
+    /// Their other aliases.
+    pub aliases: Vec<String>,
+    /// `vulnerability`, `unmaintained`, `unsound` or `notice`.
+    pub kind: String,
+    /// The affected ranges that hold the version.
+    pub ranges: Vec<String>,
+    /// Versions that fix it.
+    pub fixed: Vec<String>,
+    /// Severity rating: `critical`, `high`, `medium`, `low`, `none`; absent when unrated.
+    pub severity: Option<String>,
+    /// The highest CVSS base score published.
+    pub score: Option<f64>,
+    /// Whether an id or alias is in CISA's KEV catalog.
+    pub kev: bool,
+}
+
 /// One entry of an application's history.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct ApplicationEvent {

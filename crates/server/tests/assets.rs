@@ -212,3 +212,101 @@ async fn a_csv_with_a_bom_a_bad_row_and_a_duplicate_imports_nothing_unless_told_
         test_store.cleanup().await;
     }
 }
+
+#[tokio::test]
+async fn an_application_is_assessed_against_the_stored_advisories() {
+    for test_store in stores("assets_findings").await {
+        let store = test_store.store.clone();
+        let app = steward_server::app(store.clone(), Settings::default());
+        let token = admin_token(store.as_ref()).await;
+        let uri = "/api/v1/applications?format=lockfile&file=Cargo.lock&name=shop";
+        let (status, imported) = upload(
+            &app,
+            uri,
+            &token,
+            "application/octet-stream",
+            cargo_lock("1.0.2"),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{imported}");
+        let id = imported["application_id"].as_i64().unwrap();
+
+        // Two advisories linked by a CVE alias, and one about the unpublished `shop` crate,
+        // which the lockfile's path package must not match.
+        let mirror = tempfile::tempdir().unwrap();
+        let osv = mirror.path().join("osv");
+        std::fs::create_dir_all(&osv).unwrap();
+        let record = |id: &str, name: &str, fixed: &str| {
+            serde_json::json!({
+                "id": id, "modified": "2025-01-01T00:00:00Z", "aliases": ["CVE-2099-0001"],
+                "severity": [{"type": "CVSS_V3",
+                    "score": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"}],
+                "affected": [{"package": {"ecosystem": "crates.io", "name": name},
+                    "ranges": [{"type": "SEMVER",
+                        "events": [{"introduced": "0"}, {"fixed": fixed}]}]}]
+            })
+            .to_string()
+        };
+        for (id, name, fixed) in [
+            ("RUSTSEC-2099-0001", "serde", "1.0.3"),
+            ("GHSA-2099-0001", "serde", "1.0.5"),
+            ("RUSTSEC-2099-0002", "shop", "9.0.0"),
+        ] {
+            std::fs::write(osv.join(format!("{id}.json")), record(id, name, fixed)).unwrap();
+        }
+        let summary = steward_server::assessment::import::import_mirror(
+            store.as_ref(),
+            mirror.path(),
+            |_| {},
+            jiff::Timestamp::now(),
+        )
+        .await
+        .unwrap();
+        assert!(summary.errors.is_empty(), "{:?}", summary.errors);
+
+        let uri = format!("/api/v1/applications/{id}/findings");
+        let answer = call(&app, Method::GET, &uri, &token, None).await;
+        assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+        let findings = answer.json();
+        let findings = findings.as_array().unwrap();
+        assert_eq!(findings.len(), 1, "{findings:?}");
+        let finding = &findings[0];
+        assert_eq!(
+            (
+                &finding["package"],
+                &finding["version"],
+                &finding["severity"]
+            ),
+            (
+                &Value::from("serde"),
+                &Value::from("1.0.2"),
+                &Value::from("critical")
+            )
+        );
+        assert_eq!(
+            finding["ids"],
+            serde_json::json!(["GHSA-2099-0001", "RUSTSEC-2099-0001"])
+        );
+        assert_eq!(finding["fixed"], serde_json::json!(["1.0.3", "1.0.5"]));
+
+        let page = call(
+            &app,
+            Method::GET,
+            &format!("/applications/{id}"),
+            &token,
+            None,
+        )
+        .await;
+        assert!(page.body.contains("RUSTSEC-2099-0001"), "{}", page.body);
+        let missing = call(
+            &app,
+            Method::GET,
+            "/api/v1/applications/999999/findings",
+            &token,
+            None,
+        )
+        .await;
+        assert_eq!(missing.status, StatusCode::NOT_FOUND);
+        test_store.cleanup().await;
+    }
+}

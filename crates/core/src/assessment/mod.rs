@@ -3,7 +3,7 @@
 //! `advisory` is the advisory model every feed is read into (OSV's model, owned here so that
 //! the rules do not depend on a wire format); `matching` decides whether an advisory affects
 //! an installed version and explains why; `ecosystem` normalises ecosystem and package names
-//! the way each ecosystem does.
+//! the way each ecosystem does; `components` applies matching to an application's components.
 //!
 //! `lifecycle` maps operating systems and runtimes to endoflife.date release cycles and says
 //! where each stands in its support on a given day; `priority` ranks a finding from severity,
@@ -11,6 +11,7 @@
 //! carries a finding's status and people's verdicts across re-assessments.
 
 pub mod advisory;
+pub mod components;
 pub mod ecosystem;
 pub mod finding;
 pub mod lifecycle;

@@ -13,8 +13,8 @@ use jiff::Timestamp;
 use serde::Deserialize;
 use serde_json::Value;
 use steward_api::assets::{
-    ApplicationDetail, ApplicationEvent, ApplicationImport, ApplicationSummary, Asset,
-    CsvImportReport,
+    ApplicationDetail, ApplicationEvent, ApplicationFinding, ApplicationImport, ApplicationSummary,
+    Asset, CsvImportReport,
 };
 use steward_core::inventory::AssetKind;
 use utoipa::IntoParams;
@@ -38,6 +38,11 @@ pub fn routes() -> Routes {
             application_history,
         )
         .get("/api/v1/applications/{id}/sbom", read, application_sbom)
+        .get(
+            "/api/v1/applications/{id}/findings",
+            Access::Requires(Permission::ReadAssessment),
+            application_findings,
+        )
         .get("/api/v1/hosts/{id}/sbom", read, host_sbom)
         .get("/api/v1/assets", read, list_assets)
         .get("/api/v1/assets/export", read, export_assets)
@@ -139,6 +144,20 @@ pub async fn application_history(
         return Err(not_found("application", id));
     }
     Ok(Json(state.store.application_history(id, 500).await?))
+}
+
+/// An application's findings: its components against the stored advisories, most severe
+/// first, computed at each request.
+#[utoipa::path(get, path = "/api/v1/applications/{id}/findings", tag = "assets",
+    responses((status = 200, body = Vec<ApplicationFinding>), (status = 404)))]
+pub async fn application_findings(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> Result<Json<Vec<ApplicationFinding>>, AppError> {
+    let findings = super::assessment::application_findings(state.store.as_ref(), id).await?;
+    findings
+        .map(Json)
+        .ok_or_else(|| not_found("application", id))
 }
 
 /// An application as CycloneDX 1.6 JSON.

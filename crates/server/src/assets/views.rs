@@ -5,7 +5,9 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::{Html, IntoResponse, Response};
 use serde::Deserialize;
-use steward_api::assets::{ApplicationDetail, ApplicationEvent, ApplicationSummary, Asset};
+use steward_api::assets::{
+    ApplicationDetail, ApplicationEvent, ApplicationFinding, ApplicationSummary, Asset,
+};
 use steward_core::inventory::{AssetKind, ComponentScope};
 
 use crate::access::Principal;
@@ -52,6 +54,7 @@ async fn applications_page(
 struct ApplicationPage {
     chrome: Chrome,
     app: ApplicationDetail,
+    findings: Vec<ApplicationFinding>,
     history: Vec<ApplicationEvent>,
 }
 
@@ -76,9 +79,13 @@ async fn application_page(
         .application(id)
         .await?
         .ok_or_else(|| AppError::NotFound(format!("no application with id {id}")))?;
+    let findings = super::assessment::application_findings(state.store.as_ref(), id)
+        .await?
+        .unwrap_or_default();
     render(&ApplicationPage {
         chrome: Chrome::for_caller(&principal),
         app,
+        findings,
         history: state.store.application_history(id, 100).await?,
     })
 }

@@ -18,9 +18,8 @@ use std::time::Instant;
 use anyhow::{Context, bail};
 use serde::Serialize;
 use steward_core::assessment::advisory::{Advisory, Severity};
-use steward_core::assessment::matching::{
-    AdvisoryIndex, AdvisoryKind, Finding, PackageVersion, group_by_alias,
-};
+use steward_core::assessment::components::assess_components;
+use steward_core::assessment::matching::{AdvisoryIndex, AdvisoryKind, Finding};
 use steward_core::inventory::Application;
 use steward_formats::lockfile::{self, LockfileKind, cargo};
 use steward_formats::sbom::{self, Limits};
@@ -225,43 +224,44 @@ pub fn run(
 pub fn assess(name: &str, document: &Document, advisories: &[Advisory]) -> Report {
     let index = AdvisoryIndex::new(advisories);
     let components = &document.application.components;
-    let mut findings = Vec::new();
-    let mut not_matched = Vec::new();
-    let mut undecided = Vec::new();
-
-    for component in components {
-        let version = component.version.clone().unwrap_or_default();
-        let (Some(ecosystem), Some(_)) = (&component.ecosystem, &component.version) else {
-            let key = format!("{}@{version}", component.name);
+    let result = assess_components(components, &index);
+    let version = |position: usize| components[position].version.clone().unwrap_or_default();
+    let findings = result
+        .findings
+        .iter()
+        .map(|(position, finding)| FindingDoc {
+            package: components[*position].name.clone(),
+            ..finding_doc(finding)
+        })
+        .collect();
+    let not_matched = result
+        .not_matched
+        .iter()
+        .map(|&position| {
+            let component = &components[position];
+            let key = format!("{}@{}", component.name, version(position));
             let source = match (document.cargo_sources.get(&key), &component.purl) {
                 (Some(source), _) => source.clone(),
                 (None, Some(purl)) => format!("{purl}: no advisory ecosystem for its type"),
                 (None, None) if component.version.is_none() => "no version".to_owned(),
                 (None, None) => "no package URL or registry".to_owned(),
             };
-            not_matched.push(UnmatchedDoc {
+            UnmatchedDoc {
                 package: component.name.clone(),
-                version,
+                version: version(position),
                 source,
-            });
-            continue;
-        };
-        let query = PackageVersion::new(ecosystem, &component.name, &version);
-        let assessment = index.assess(&query);
-        findings.extend(
-            group_by_alias(assessment.matches)
-                .iter()
-                .map(|finding| FindingDoc {
-                    package: component.name.clone(),
-                    ..finding_doc(finding)
-                }),
-        );
-        undecided.extend(assessment.problems.into_iter().map(|problem| UndecidedDoc {
-            package: component.name.clone(),
-            version: version.clone(),
-            reason: problem.to_string(),
-        }));
-    }
+            }
+        })
+        .collect();
+    let undecided = result
+        .undecided
+        .into_iter()
+        .map(|(position, reason)| UndecidedDoc {
+            package: components[position].name.clone(),
+            version: version(position),
+            reason,
+        })
+        .collect();
 
     Report {
         lockfile: name.to_owned(),
