@@ -321,6 +321,19 @@ async fn directory_users_sign_in_with_their_groups_role_and_nobody_else_does() {
         );
         assert!(!record.user.must_change_password);
 
+        // The users page says where each user comes from, and offers no reset for alice.
+        let request = format!(
+            "GET /users HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nCookie: {}\r\n\r\n",
+            session(&alice)
+        );
+        let page = http(addr, &request).await;
+        let row = page
+            .split("<tr>")
+            .find(|row| row.contains("<td>alice</td>"))
+            .unwrap_or_else(|| panic!("{backend}: alice is not listed"));
+        assert!(row.contains("directory (LDAP)"), "{backend}: {row}");
+        assert!(!row.contains("Reset password"), "{backend}: {row}");
+
         // A directory user's password cannot be reset here.
         let reset =
             steward_server::access::reset_password(store.as_ref(), record.user.id, &test_actor())

@@ -178,6 +178,7 @@ conformance!(
     concurrent_appends_from_two_stores_keep_one_chain,
     users_sign_in_through_sessions_that_end,
     directory_users_have_no_password_and_follow_their_groups_role,
+    a_directory_users_first_sign_ins_at_once_make_one_user,
     disabling_a_user_ends_their_sessions,
     login_failures_are_counted_per_name_and_address,
     api_tokens_work_until_revoked_or_expired,
@@ -1415,6 +1416,36 @@ async fn directory_users_have_no_password_and_follow_their_groups_role(db: &Test
         (lena.user.role, lena.user.source),
         (Role::Auditor, UserSource::Local)
     );
+}
+
+/// The fault: two first sign-ins of one directory user at once both found no row and both
+/// inserted; the loser failed on the unique name and the sign-in answered 500.
+async fn a_directory_users_first_sign_ins_at_once_make_one_user(db: &TestDb) {
+    let store = db.store();
+    let other = db.open_another().await;
+    for round in 0..20 {
+        let name = format!("ines{round}");
+        let (a, b) = tokio::join!(
+            store.sync_directory_user(&name, Role::Operator, at(0)),
+            other.sync_directory_user(&name, Role::Operator, at(0)),
+        );
+        let (a, b) = (a.unwrap(), b.unwrap());
+        assert_eq!(a.id, b.id, "{name}");
+    }
+    let page = PageRequest {
+        limit: Some(100),
+        cursor: None,
+    };
+    let creations = store
+        .audit_entries(&page)
+        .await
+        .unwrap()
+        .items
+        .iter()
+        .filter(|e| e.action == "user.create")
+        .count();
+    assert_eq!(creations, 20);
+    other.close().await;
 }
 
 async fn users_sign_in_through_sessions_that_end(db: &TestDb) {

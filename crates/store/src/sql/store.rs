@@ -16,7 +16,7 @@ use steward_core::inventory::{HostFacts, Section};
 use super::{SqlStore, access, agents, compliance, hosts, identity, inventory, software};
 use crate::{
     Actor, ApplyOutcome, EnrollmentToken, InventoryUpdate, LoginFailures, NewApiToken, NewSession,
-    NewUser, Result, SessionRecord, Store, UserRecord,
+    NewUser, Result, SessionRecord, Store, StoreError, UserRecord,
 };
 
 #[async_trait]
@@ -223,7 +223,14 @@ impl Store for SqlStore {
     }
 
     async fn sync_directory_user(&self, name: &str, role: Role, now: Timestamp) -> Result<User> {
-        access::sync_directory_user(self, name, role, now).await
+        match access::sync_directory_user(self, name, role, now).await {
+            // The user's first two sign-ins at once: the other one created the row between
+            // this one's look and its insert; looking again finds it.
+            Err(StoreError::Database(sqlx::Error::Database(e))) if e.is_unique_violation() => {
+                access::sync_directory_user(self, name, role, now).await
+            }
+            other => other,
+        }
     }
 
     async fn update_user(

@@ -827,12 +827,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
             out,
             "- new advisory: a copy of {} naming {}, imported as a one-file mirror; its findings per run: {new_findings:?}",
             advisory.related.join(", "),
-            advisory
-                .affected
-                .iter()
-                .map(|a| format!("{} {}", a.ecosystem, a.name))
-                .collect::<Vec<_>>()
-                .join(", ")
+            named_packages(advisory)
         );
     }
     let _ = writeln!(
@@ -895,6 +890,20 @@ fn encode(segment: &str) -> String {
         }
     }
     out
+}
+
+/// The packages an advisory names, the first few of them: `AlmaLinux:9 kernel, … (121 packages in all)`.
+fn named_packages(advisory: &steward_core::assessment::advisory::Advisory) -> String {
+    const SHOWN: usize = 3;
+    let names: Vec<String> = advisory
+        .affected
+        .iter()
+        .map(|a| format!("{} {}", a.ecosystem, a.name))
+        .collect();
+    match names.len() {
+        n if n > SHOWN => format!("{}, … ({n} packages in all)", names[..SHOWN].join(", ")),
+        _ => names.join(", "),
+    }
 }
 
 #[cfg(test)]
