@@ -13,7 +13,7 @@ use anyhow::{Context, bail};
 use clap::Args;
 use steward_api::agent::InventoryDocument;
 use steward_core::assessment::advisory::Advisory;
-use steward_core::assessment::ecosystem::{Ecosystem, normalize_name};
+use steward_core::assessment::components::advisory_keys;
 use steward_core::inventory::SourceStatus;
 use steward_store::PackageName;
 
@@ -123,21 +123,10 @@ async fn store_advisories(
         );
     }
     let store = args.store.open(file).await?;
-    let mut names: Vec<PackageName> = document
-        .application
-        .components
-        .iter()
-        .filter_map(|c| {
-            let base = Ecosystem::parse(c.ecosystem.as_deref()?).base().to_owned();
-            let name = normalize_name(&base, &c.name).into_owned();
-            Some(PackageName {
-                ecosystem: base,
-                name,
-            })
-        })
+    let names: Vec<PackageName> = advisory_keys(&document.application.components)
+        .into_iter()
+        .map(|(ecosystem, name)| PackageName { ecosystem, name })
         .collect();
-    names.sort();
-    names.dedup();
     if store.feeds().await?.is_empty() {
         tracing::warn!("the store holds no feeds: import some with `steward feeds import DIR`");
     }

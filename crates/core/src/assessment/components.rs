@@ -7,6 +7,9 @@
 //! package of that name do not describe it. Advisories linked by aliases make one finding per
 //! component.
 
+use std::collections::BTreeSet;
+
+use crate::assessment::ecosystem::{Ecosystem, normalize_name};
 use crate::assessment::matching::{AdvisoryIndex, Finding, PackageVersion, group_by_alias};
 use crate::inventory::Component;
 
@@ -19,6 +22,20 @@ pub struct ComponentAssessment {
     pub not_matched: Vec<usize>,
     /// Components whose match against an advisory was left open: position and reason.
     pub undecided: Vec<(usize, String)>,
+}
+
+/// The (base ecosystem, normalised name) pairs advisories would name the components by, sorted
+/// and each once: what to load from a store before assessing them.
+pub fn advisory_keys(components: &[Component]) -> Vec<(String, String)> {
+    let keys: BTreeSet<(String, String)> = components
+        .iter()
+        .filter_map(|c| {
+            let base = Ecosystem::parse(c.ecosystem.as_deref()?).base().to_owned();
+            let name = normalize_name(&base, &c.name).into_owned();
+            Some((base, name))
+        })
+        .collect();
+    keys.into_iter().collect()
 }
 
 /// Assesses every component against the index.
@@ -82,6 +99,23 @@ mod tests {
             }],
             ..Advisory::default()
         }
+    }
+
+    #[test]
+    fn advisory_keys_are_normalised_the_ecosystems_way_and_listed_once() {
+        let components = [
+            component(Some("PyPI"), "Django", Some("3.1")),
+            component(Some("PyPI"), "django", Some("3.2")),
+            component(Some("npm"), "@Scope/Pkg", Some("1.0.0")),
+            component(None, "vendored", Some("1.0")),
+        ];
+        assert_eq!(
+            advisory_keys(&components),
+            [
+                ("PyPI".to_owned(), "django".to_owned()),
+                ("npm".to_owned(), "@Scope/Pkg".to_owned()),
+            ]
+        );
     }
 
     #[test]

@@ -5,8 +5,7 @@
 use std::collections::HashSet;
 
 use steward_api::assets::ApplicationFinding;
-use steward_core::assessment::components::assess_components;
-use steward_core::assessment::ecosystem::{Ecosystem, normalize_name};
+use steward_core::assessment::components::{advisory_keys, assess_components};
 use steward_core::assessment::matching::AdvisoryIndex;
 use steward_core::assessment::priority::SeverityFacts;
 use steward_store::{PackageName, Store, StoreError};
@@ -21,19 +20,10 @@ pub async fn application_findings(
         return Ok(None);
     };
     let components = &application.components;
-    let mut names: Vec<PackageName> = components
-        .iter()
-        .filter_map(|c| {
-            let base = Ecosystem::parse(c.ecosystem.as_deref()?).base().to_owned();
-            let name = normalize_name(&base, &c.name).into_owned();
-            Some(PackageName {
-                ecosystem: base,
-                name,
-            })
-        })
+    let names: Vec<PackageName> = advisory_keys(components)
+        .into_iter()
+        .map(|(ecosystem, name)| PackageName { ecosystem, name })
         .collect();
-    names.sort();
-    names.dedup();
     if names.is_empty() {
         return Ok(Some(Vec::new()));
     }
