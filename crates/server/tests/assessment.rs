@@ -507,6 +507,99 @@ async fn incremental(store: &dyn Store) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn queued_host_assessments_run_as_one_job() {
+    for test in support::stores("host_jobs").await {
+        host_jobs(test.store.as_ref()).await;
+        test.cleanup().await;
+    }
+}
+
+/// The fault: every accepted inventory queued a one-host job and the worker ran them one by
+/// one, each reading every advisory again, so an ingest left a queue that drained at about 20
+/// jobs a minute. Claiming one host job now takes the other queued host jobs along (and no
+/// job of another scope), and finishing it finishes them all.
+async fn host_jobs(store: &dyn Store) {
+    let mirror = tempfile::tempdir().unwrap();
+    let osv = mirror.path().join("osv");
+    std::fs::create_dir_all(&osv).unwrap();
+    let record = serde_json::json!({
+        "id": "PY-TEST-1", "modified": "2024-01-01T00:00:00Z",
+        "affected": [{"package": {"ecosystem": "PyPI", "name": "alpha"},
+            "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}]}]}]
+    });
+    std::fs::write(osv.join("PY-TEST-1.json"), record.to_string()).unwrap();
+    import(store, mirror.path(), at(0)).await;
+    worker::run_pending(store, "test").await.unwrap();
+
+    let alpha = InstalledPackage {
+        ecosystem: "PyPI".into(),
+        name: "alpha".into(),
+        version: "1.0".into(),
+        arch: String::new(),
+        source_name: None,
+        source_version: None,
+        source: PackageSource::Python,
+        status: "installed".into(),
+    };
+    let mut hosts = Vec::new();
+    for name in ["one", "two", "three"] {
+        let os = os("debian", "12");
+        let packages = vec![alpha.clone()];
+        hosts.push(inventory(store, None, facts(name, os), packages, Vec::new(), at(1)).await);
+    }
+    let packages = Scope::Packages(vec![steward_store::PackageName {
+        ecosystem: "PyPI".into(),
+        name: "alpha".into(),
+    }]);
+    let queue = async |now: Timestamp| {
+        job::enqueue(store, &Scope::Hosts(vec![hosts[0]]), now)
+            .await
+            .unwrap();
+        job::enqueue(store, &packages, now).await.unwrap();
+        for host in &hosts[1..] {
+            job::enqueue(store, &Scope::Hosts(vec![*host]), now)
+                .await
+                .unwrap();
+        }
+    };
+
+    // Run by the worker: every job finished, every host assessed.
+    queue(at(1)).await;
+    assert_eq!(worker::run_pending(store, "test").await.unwrap(), 4);
+    assert_eq!(store.pending_jobs().await.unwrap(), 0);
+    for host in &hosts {
+        assert_eq!(findings_of(store, *host).await.len(), 1, "host {host}");
+    }
+
+    // Claimed step by step: the host jobs together, the package job left queued.
+    queue(at(2)).await;
+    let first = store.claim_job("w", at(2), jiff::SignedDuration::from_hours(1));
+    let first = first.await.unwrap().unwrap();
+    assert_eq!(
+        job::scope_of(&first.payload),
+        Ok(Scope::Hosts(vec![hosts[0]]))
+    );
+    let lease = jiff::SignedDuration::from_hours(1);
+    let prefix = job::HOSTS_PAYLOAD_PREFIX;
+    let alike = store.claim_queued_alike("w", "assess", prefix, 100, at(2), lease);
+    let scopes: Vec<Scope> = alike
+        .await
+        .unwrap()
+        .iter()
+        .map(|j| job::scope_of(&j.payload).unwrap())
+        .collect();
+    assert_eq!(
+        scopes,
+        vec![Scope::Hosts(vec![hosts[1]]), Scope::Hosts(vec![hosts[2]])]
+    );
+    assert!(
+        store.claim_job("x", at(2), lease).await.unwrap().is_none(),
+        "the claimed jobs run under a live lease"
+    );
+    assert_eq!(store.pending_jobs().await.unwrap(), 4);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_package_at_two_versions_on_a_host_makes_one_finding() {
     for test in support::stores("two_versions").await {
         two_versions(test.store.as_ref()).await;

@@ -74,6 +74,17 @@ pub struct PackageName {
     pub name: String,
 }
 
+/// The stored packages that a list of [`PackageName`]s names: their ids, and every spelling
+/// of their names and source names, so that a package-scoped assessment reads only their
+/// rows and findings.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NamedPackages {
+    /// Ids of the packages whose name or source name normalises to a listed name.
+    pub ids: Vec<i64>,
+    /// Those packages' names and source names as stored, sorted, each once.
+    pub names: Vec<String>,
+}
+
 /// What replacing a feed changed.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct FeedChange {
@@ -175,14 +186,26 @@ pub trait AssessmentStore: Send + Sync {
 
     /// Hosts to assess: those listed, or every host not revoked.
     async fn assessment_hosts(&self, only: Option<&[i64]>) -> Result<Vec<AssessmentHost>>;
-    /// Installed packages of these hosts, as (host id, package).
-    async fn assessment_packages(&self, hosts: &[i64]) -> Result<Vec<(i64, InstalledPackage)>>;
+    /// Installed packages of these hosts, as (host id, package); with `only`, just those
+    /// packages.
+    async fn assessment_packages(
+        &self,
+        hosts: &[i64],
+        only: Option<&NamedPackages>,
+    ) -> Result<Vec<(i64, InstalledPackage)>>;
     /// Pending updates of these hosts, as (host id, update).
     async fn assessment_updates(&self, hosts: &[i64]) -> Result<Vec<(i64, HostUpdate)>>;
     /// Hosts that run a package whose (source) name is one of `packages`.
     async fn hosts_running(&self, packages: &[PackageName]) -> Result<Vec<i64>>;
-    /// Stored findings of these hosts.
-    async fn host_findings(&self, hosts: &[i64]) -> Result<Vec<StoredFinding>>;
+    /// The stored packages whose name or source name is one of `packages`.
+    async fn named_packages(&self, packages: &[PackageName]) -> Result<NamedPackages>;
+    /// Stored findings of these hosts; with `only`, just the findings of packages spelled as
+    /// one of its names (a superset of the findings of those packages: callers still check).
+    async fn host_findings(
+        &self,
+        hosts: &[i64],
+        only: Option<&NamedPackages>,
+    ) -> Result<Vec<StoredFinding>>;
     /// Writes new and changed findings, in one transaction.
     async fn save_findings(&self, findings: &[FindingWrite], now: Timestamp) -> Result<()>;
     /// Replaces a host's lifecycle status.
@@ -239,6 +262,18 @@ pub trait AssessmentStore: Send + Sync {
         now: Timestamp,
         lease: SignedDuration,
     ) -> Result<Option<Job>>;
+    /// Claims, for `worker` that is running a job of `kind` under a live lease, every other
+    /// queued job of that kind whose payload starts with `payload_prefix` (up to `limit`),
+    /// oldest first, under the same lease, so that the worker runs them as one.
+    async fn claim_queued_alike(
+        &self,
+        worker: &str,
+        kind: &str,
+        payload_prefix: &str,
+        limit: usize,
+        now: Timestamp,
+        lease: SignedDuration,
+    ) -> Result<Vec<Job>>;
     /// Marks a claimed job done (`Ok`) or failed (`Err`), with its result in words.
     async fn finish_job(
         &self,

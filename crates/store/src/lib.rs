@@ -39,7 +39,7 @@ mod sql;
 
 pub use assessment::{
     AssessmentHost, AssessmentStore, FeedChange, FeedImport, FindingWrite, Job, KevRecord,
-    PackageName, StoredFinding,
+    NamedPackages, PackageName, StoredFinding,
 };
 pub use assets::{AssetStore, AssetWrite, NewApplication};
 pub use audit::{GENESIS_HASH, entry_hash};

@@ -2024,7 +2024,7 @@ async fn findings_carry_verdicts_that_are_audited_and_filtered(db: &TestDb) {
     );
 
     // A re-assessment that keeps the verdict's facts keeps the verdict.
-    let stored = store.host_findings(&[host]).await.unwrap();
+    let stored = store.host_findings(&[host], None).await.unwrap();
     assert_eq!(stored.len(), 1);
     let accepted = stored[0]
         .state
@@ -2046,7 +2046,7 @@ async fn findings_carry_verdicts_that_are_audited_and_filtered(db: &TestDb) {
     write.id = Some(stored[0].id);
     write.event = None;
     store.save_findings(&[write], at(6)).await.unwrap();
-    let stored = store.host_findings(&[host]).await.unwrap();
+    let stored = store.host_findings(&[host], None).await.unwrap();
     assert_eq!(stored[0].state.status.as_str(), "false_positive");
     assert_eq!(stored[0].state.last_seen, at(6));
 

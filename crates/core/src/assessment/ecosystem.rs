@@ -177,25 +177,29 @@ pub fn normalize_name<'a>(base: &str, name: &'a str) -> Cow<'a, str> {
 /// - Ubuntu: the `YY.MM` part decides (`22.04:LTS` = `22.04`, `Pro:18.04:LTS` = `18.04`).
 /// - Any other: exact equality.
 pub fn same_release(base: &str, a: &str, b: &str) -> bool {
-    let key = |release: &str| -> String {
-        let release = release.trim();
-        match base {
-            "Debian" | "AlmaLinux" | "Rocky Linux" | "Mageia" => leading_parts(release, 1),
-            "Alpine" => leading_parts(release.trim_start_matches('v'), 2),
-            "Ubuntu" => release
-                .split(':')
-                .find(|part| part.starts_with(|c: char| c.is_ascii_digit()))
-                .unwrap_or(release)
-                .to_owned(),
-            _ => release.to_owned(),
-        }
-    };
-    key(a) == key(b)
+    release_key(base, a) == release_key(base, b)
 }
 
-/// The first `n` dot-separated parts of a release.
-fn leading_parts(release: &str, n: usize) -> String {
-    release.split('.').take(n).collect::<Vec<_>>().join(".")
+/// The part of a release of `base` that names it (see [`same_release`]).
+fn release_key<'a>(base: &str, release: &'a str) -> &'a str {
+    let release = release.trim();
+    match base {
+        "Debian" | "AlmaLinux" | "Rocky Linux" | "Mageia" => leading_parts(release, 1),
+        "Alpine" => leading_parts(release.trim_start_matches('v'), 2),
+        "Ubuntu" => release
+            .split(':')
+            .find(|part| part.starts_with(|c: char| c.is_ascii_digit()))
+            .unwrap_or(release),
+        _ => release,
+    }
+}
+
+/// The first `n` dot-separated parts of a release (`n` ≥ 1): all of it up to its `n`th dot.
+fn leading_parts(release: &str, n: usize) -> &str {
+    match release.match_indices('.').nth(n - 1) {
+        Some((dot, _)) => &release[..dot],
+        None => release,
+    }
 }
 
 /// PEP 503: lower case, and runs of `-`, `_`, `.` become one `-`.

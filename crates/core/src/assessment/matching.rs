@@ -183,16 +183,34 @@ pub fn affected_by(advisory: &Advisory, package: &PackageVersion) -> Outcome {
     if advisory.withdrawn.is_some() {
         return Outcome::NotAffected;
     }
+    let entries = advisory
+        .affected
+        .iter()
+        .filter(|affected| names_package(affected, package))
+        .map(|affected| (affected, None));
+    decide(advisory, entries, package)
+}
 
+/// The outcome over the `affected` entries that name the package, in published order, each
+/// with its ranges' events already sorted when the caller has them.
+fn decide<'e>(
+    advisory: &Advisory,
+    entries: impl Iterator<Item = (&'e Affected, Option<&'e [Option<SortedEvents<'e>>]>)>,
+    package: &PackageVersion,
+) -> Outcome {
     let mut hits = Hits::default();
     let mut problems = Vec::new();
     let mut matched_entry = None;
-    for affected in &advisory.affected {
-        if !names_package(affected, package) {
-            continue;
-        }
+    for (affected, sorted) in entries {
         let before = hits.ranges.len();
-        evaluate_entry(advisory, affected, package, &mut hits, &mut problems);
+        evaluate_entry(
+            advisory,
+            affected,
+            sorted,
+            package,
+            &mut hits,
+            &mut problems,
+        );
         if hits.ranges.len() > before && matched_entry.is_none() {
             matched_entry = Some(affected);
         }
@@ -237,9 +255,10 @@ struct Hits {
 }
 
 /// Evaluates one applicable `affected` entry: its `versions` list, then each range.
-fn evaluate_entry(
+fn evaluate_entry<'e>(
     advisory: &Advisory,
-    affected: &Affected,
+    affected: &'e Affected,
+    sorted: Option<&'e [Option<SortedEvents<'e>>]>,
     package: &PackageVersion,
     hits: &mut Hits,
     problems: &mut Vec<Problem>,
@@ -249,22 +268,20 @@ fn evaluate_entry(
         hits.ranges.push(format!("= {} (listed)", package.version));
     }
 
-    for range in &affected.ranges {
-        let scheme = match range.kind {
-            RangeKind::Git => continue,
-            RangeKind::Semver => Scheme::Semver,
-            RangeKind::Ecosystem => match scheme {
-                Some(scheme) => scheme,
-                None => {
-                    problems.push(Problem::UnknownScheme {
-                        advisory: advisory.id.clone(),
-                        ecosystem: affected.ecosystem.clone(),
-                    });
-                    continue;
-                }
-            },
+    for (position, range) in affected.ranges.iter().enumerate() {
+        let Some(scheme) = range_scheme(range.kind, scheme) else {
+            if range.kind == RangeKind::Ecosystem {
+                problems.push(Problem::UnknownScheme {
+                    advisory: advisory.id.clone(),
+                    ecosystem: affected.ecosystem.clone(),
+                });
+            }
+            continue;
         };
-        match evaluate_range(scheme, range, &package.version) {
+        let presorted = sorted
+            .and_then(|ranges| ranges.get(position))
+            .and_then(Option::as_ref);
+        match evaluate_range(scheme, range, presorted, &package.version) {
             Ok(Some(hit)) => {
                 hits.ranges.push(hit.text);
                 hits.fixed.extend(hit.fixed);
@@ -287,6 +304,19 @@ fn listed(versions: &[String], version: &str, scheme: Option<Scheme>) -> bool {
     })
 }
 
+/// The scheme a range's events compare by: `SEMVER` ranges by SemVer, `ECOSYSTEM` ranges by
+/// the ecosystem's `scheme` when Steward knows it; `GIT` ranges by none.
+fn range_scheme(kind: RangeKind, scheme: Option<Scheme>) -> Option<Scheme> {
+    match kind {
+        RangeKind::Git => None,
+        RangeKind::Semver => Some(Scheme::Semver),
+        RangeKind::Ecosystem => scheme,
+    }
+}
+
+/// A range's non-limit events sorted by its scheme, or the event version it cannot read.
+type SortedEvents<'a> = Result<Vec<&'a Event>, VersionError>;
+
 /// A range that holds the installed version.
 #[derive(Debug, PartialEq)]
 struct RangeHit {
@@ -295,16 +325,26 @@ struct RangeHit {
 }
 
 /// Evaluates one range on `version` by OSV's algorithm; `Ok(None)` when it does not hold it.
+/// `presorted` is the range's [`sorted_events`] when the caller computed them already.
 fn evaluate_range(
     scheme: Scheme,
     range: &Range,
+    presorted: Option<&SortedEvents<'_>>,
     version: &str,
 ) -> Result<Option<RangeHit>, VersionError> {
     let limit = match lowest_limit_above(scheme, &range.events, version)? {
         LimitCheck::Outside => return Ok(None),
         LimitCheck::Below(limit) => limit,
     };
-    let events = sorted_events(scheme, &range.events)?;
+    let sorted_here;
+    let events: &[&Event] = match presorted {
+        Some(Ok(events)) => events,
+        Some(Err(unreadable)) => return Err(unreadable.clone()),
+        None => {
+            sorted_here = sorted_events(scheme, &range.events)?;
+            &sorted_here
+        }
+    };
 
     let mut start = None;
     for (index, event) in events.iter().enumerate() {
@@ -446,11 +486,50 @@ fn describe(scheme: Scheme, start: &Event, end: Option<&Event>, limit: Option<&s
 /// Advisories indexed by the packages they name, so that assessing a package looks only at the
 /// advisories that name it: (base ecosystem, name normalised the ecosystem's way).
 ///
+/// Everything about an advisory that does not depend on the installed version is worked out
+/// once, here: each `affected` entry's ecosystem and normalised name, and each range's events
+/// sorted by the range's scheme. Assessing a package version then only compares that version
+/// with the events, and gives the same answer as [`affected_by`].
+///
 /// Withdrawn advisories are left out of the index, since they match nothing.
 #[derive(Debug)]
 pub struct AdvisoryIndex<'a> {
     advisories: &'a [Advisory],
-    by_package: HashMap<(String, String), Vec<usize>>,
+    by_package: HashMap<(String, String), Vec<Naming<'a>>>,
+}
+
+/// One advisory naming one (base ecosystem, name): its entries that name it, in published
+/// order.
+#[derive(Debug)]
+struct Naming<'a> {
+    position: usize,
+    entries: Vec<Entry<'a>>,
+}
+
+/// One `affected` entry, prepared for matching.
+#[derive(Debug)]
+struct Entry<'a> {
+    affected: &'a Affected,
+    ecosystem: Ecosystem,
+    /// Per range, its events sorted by its scheme; `None` where the range has no scheme
+    /// (`GIT`, or an ecosystem whose rules Steward does not know).
+    sorted: Vec<Option<SortedEvents<'a>>>,
+}
+
+impl<'a> Entry<'a> {
+    fn new(affected: &'a Affected, ecosystem: Ecosystem) -> Entry<'a> {
+        let scheme = Scheme::for_ecosystem(ecosystem.base());
+        let sorted = affected
+            .ranges
+            .iter()
+            .map(|range| range_scheme(range.kind, scheme).map(|s| sorted_events(s, &range.events)))
+            .collect();
+        Entry {
+            affected,
+            ecosystem,
+            sorted,
+        }
+    }
 }
 
 /// What assessing one package version against an index found.
@@ -465,7 +544,7 @@ pub struct Assessment {
 impl<'a> AdvisoryIndex<'a> {
     /// Indexes `advisories` by every (ecosystem, package) their `affected` entries name.
     pub fn new(advisories: &'a [Advisory]) -> AdvisoryIndex<'a> {
-        let mut by_package: HashMap<(String, String), Vec<usize>> = HashMap::new();
+        let mut by_package: HashMap<(String, String), Vec<Naming<'a>>> = HashMap::new();
         for (position, advisory) in advisories.iter().enumerate() {
             if advisory.withdrawn.is_some() {
                 continue;
@@ -473,11 +552,16 @@ impl<'a> AdvisoryIndex<'a> {
             for affected in &advisory.affected {
                 let ecosystem = Ecosystem::parse(&affected.ecosystem);
                 let name = ecosystem.normalize_name(&affected.name).into_owned();
-                let positions = by_package
+                let namings = by_package
                     .entry((ecosystem.base().to_owned(), name))
                     .or_default();
-                if positions.last() != Some(&position) {
-                    positions.push(position);
+                let entry = Entry::new(affected, ecosystem);
+                match namings.last_mut() {
+                    Some(naming) if naming.position == position => naming.entries.push(entry),
+                    _ => namings.push(Naming {
+                        position,
+                        entries: vec![entry],
+                    }),
                 }
             }
         }
@@ -492,25 +576,34 @@ impl<'a> AdvisoryIndex<'a> {
         self.by_package.len()
     }
 
+    /// The advisories naming a package's (base ecosystem, normalised name).
+    fn namings(&self, package: &PackageVersion) -> &[Naming<'a>] {
+        let key = (package.ecosystem.base().to_owned(), package.key.clone());
+        self.by_package.get(&key).map_or(&[], Vec::as_slice)
+    }
+
     /// The advisories that name a package (before its version is looked at).
     pub fn naming<'s>(
         &'s self,
         package: &PackageVersion,
     ) -> impl Iterator<Item = &'a Advisory> + 's {
-        let key = (package.ecosystem.base().to_owned(), package.key.clone());
         let advisories = self.advisories;
-        self.by_package
-            .get(&key)
-            .into_iter()
-            .flatten()
-            .map(move |&position| &advisories[position])
+        self.namings(package)
+            .iter()
+            .map(move |naming| &advisories[naming.position])
     }
 
     /// Matches one package version against every advisory that names it.
     pub fn assess(&self, package: &PackageVersion) -> Assessment {
         let mut assessment = Assessment::default();
-        for advisory in self.naming(package) {
-            match affected_by(advisory, package) {
+        for naming in self.namings(package) {
+            let advisory = &self.advisories[naming.position];
+            let entries = naming
+                .entries
+                .iter()
+                .filter(|entry| entry.ecosystem.covers(&package.ecosystem))
+                .map(|entry| (entry.affected, Some(entry.sorted.as_slice())));
+            match decide(advisory, entries, package) {
                 Outcome::Affected(m) => assessment.matches.push(m),
                 Outcome::NotAffected => {}
                 Outcome::Undecided(problems) => assessment.problems.extend(problems),
@@ -1230,6 +1323,84 @@ mod tests {
             .map(|m| m.advisory_id)
             .collect();
         assert_eq!(ids, vec!["A-2".to_owned()]);
+    }
+
+    /// The index sorts each range once, ahead of any version; its answers must stay those of
+    /// `affected_by`, which sorts per call: scoped releases, limits, unreadable events, entries
+    /// repeated under one name, listed versions and ecosystems without known rules.
+    #[test]
+    fn the_index_answers_exactly_as_affected_by() {
+        let debian = |fix: &str| {
+            vec![range(
+                RangeKind::Ecosystem,
+                vec![introduced("0"), fixed(fix)],
+            )]
+        };
+        let advisories = vec![
+            advisory(
+                "DSA-1",
+                vec![
+                    entry("Debian:11", "curl", debian("7.74.0-1.3+deb11u9"), &[]),
+                    entry("Debian:12", "curl", debian("7.88.1-10+deb12u5"), &[]),
+                    entry("Debian", "curl", debian("1.0-1"), &["7.0-1"]),
+                ],
+            ),
+            advisory(
+                "DSA-2",
+                vec![entry(
+                    "Debian:12",
+                    "curl",
+                    vec![
+                        range(
+                            RangeKind::Ecosystem,
+                            vec![introduced("0"), fixed("bad version")],
+                        ),
+                        range(
+                            RangeKind::Ecosystem,
+                            vec![introduced("7.0"), limit("7.80"), fixed("7.90-1")],
+                        ),
+                    ],
+                    &[],
+                )],
+            ),
+            advisory(
+                "HEX-1",
+                vec![entry("Hex", "plug", debian("1.0.0"), &["0.5.0"])],
+            ),
+        ];
+        let index = AdvisoryIndex::new(&advisories);
+        let packages = [
+            ("Debian:11", "curl", "7.74.0-1.3+deb11u7"),
+            ("Debian:11.8", "curl", "7.74.0-1.3+deb11u9"),
+            ("Debian:12", "curl", "7.88.1-10+deb12u4"),
+            ("Debian:12", "curl", "7.79-1"),
+            ("Debian:12", "curl", "7.0-1"),
+            ("Debian:12", "curl", "not a version"),
+            ("Debian:13", "curl", "0.9-1"),
+            ("Debian", "curl", "0.9-1"),
+            ("Hex", "plug", "0.5.0"),
+            ("Hex", "plug", "0.6.0"),
+        ];
+        for (ecosystem, name, version) in packages {
+            let package = PackageVersion::new(ecosystem, name, version);
+            let mut expected = Assessment::default();
+            for advisory in &advisories {
+                match affected_by(advisory, &package) {
+                    Outcome::Affected(m) => expected.matches.push(m),
+                    Outcome::NotAffected => {}
+                    Outcome::Undecided(problems) => expected.problems.extend(problems),
+                }
+            }
+            assert_eq!(
+                index.assess(&package),
+                expected,
+                "{ecosystem} {name} {version}"
+            );
+        }
+        let debian12 = PackageVersion::new("Debian:12", "curl", "7.79-1");
+        assert_eq!(index.assess(&debian12).matches.len(), 2);
+        let beyond = index.assess(&PackageVersion::new("Debian:12", "curl", "7.95-1"));
+        assert_eq!((beyond.matches.len(), beyond.problems.len()), (0, 1));
     }
 
     fn a_match(id: &str, aliases: &[&str], package: &str, version: &str) -> Match {

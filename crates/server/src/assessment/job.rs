@@ -11,8 +11,8 @@
 //! while its facts' fingerprint holds.
 //!
 //! A [`Scope`] limits the work: every host, some hosts (their inventory changed), or the hosts
-//! running some packages (advisories naming them changed). With a package scope only findings
-//! of those packages are touched. Hosts are processed in batches, each written in one
+//! running some packages (advisories naming them changed). With a package scope only those
+//! packages' installed rows and findings are read, and only their findings touched. Hosts are processed in batches, each written in one
 //! transaction.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
@@ -39,11 +39,15 @@ use steward_core::assessment::priority::{
 use steward_core::inventory::{InstalledPackage, PackageSource};
 use steward_core::versions::Scheme;
 use steward_store::{
-    AssessmentHost, FindingWrite, KevRecord, PackageName, Store, StoreError, StoredFinding,
+    AssessmentHost, FindingWrite, KevRecord, NamedPackages, PackageName, Store, StoreError,
+    StoredFinding,
 };
 
 /// The job kind assessments are queued under.
 pub const JOB_KIND: &str = "assess";
+
+/// How the payload of a [`Scope::Hosts`] job begins, so that queued ones can be found.
+pub const HOSTS_PAYLOAD_PREFIX: &str = r#"{"scope":"hosts""#;
 
 /// Hosts read and written per batch.
 const HOSTS_PER_BATCH: usize = 200;
@@ -200,6 +204,10 @@ pub async fn assess_with(
     };
     let kev = kev_index(store.kev_catalog().await?);
     let products = store.lifecycle_products().await?;
+    let named = match scope {
+        Scope::Packages(list) => Some(store.named_packages(list).await?),
+        Scope::All | Scope::Hosts(_) => None,
+    };
     let hosts = match scope {
         Scope::All => store.assessment_hosts(None).await?,
         Scope::Hosts(ids) => store.assessment_hosts(Some(ids)).await?,
@@ -215,6 +223,7 @@ pub async fn assess_with(
         today: now.to_zoned(jiff::tz::TimeZone::UTC).date(),
         kev,
         only_packages,
+        named,
         options,
         now,
         cache: HashMap::new(),
@@ -254,6 +263,8 @@ struct Run<'a> {
     today: Date,
     kev: HashMap<String, KnownExploited>,
     only_packages: Option<HashSet<PackageName>>,
+    /// The stored packages of a package scope: only their rows and findings are read.
+    named: Option<NamedPackages>,
     options: &'a AssessOptions,
     now: Timestamp,
     /// (ecosystem with release, name, version) → matches and undecided count.
@@ -279,7 +290,8 @@ impl Run<'_> {
     ) -> Result<(), StoreError> {
         let ids: Vec<i64> = hosts.iter().map(|h| h.id).collect();
         let mut packages: HashMap<i64, Vec<InstalledPackage>> = HashMap::new();
-        for (host, package) in store.assessment_packages(&ids).await? {
+        let named = self.named.as_ref();
+        for (host, package) in store.assessment_packages(&ids, named).await? {
             packages.entry(host).or_default().push(package);
         }
         let mut updates: HashMap<i64, Vec<HostUpdate>> = HashMap::new();
@@ -287,7 +299,7 @@ impl Run<'_> {
             updates.entry(host).or_default().push(update);
         }
         let mut stored: HashMap<FindingKey, StoredFinding> = store
-            .host_findings(&ids)
+            .host_findings(&ids, named)
             .await?
             .into_iter()
             .map(|f| {

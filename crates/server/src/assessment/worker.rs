@@ -4,6 +4,10 @@
 //! servers may run a worker against one database. A job that fails is marked failed with its
 //! error and logged; the worker carries on with the next.
 //!
+//! Each accepted inventory queues an assessment of its host; a worker that claims one takes
+//! every other queued host assessment along and runs them as one job over all their hosts,
+//! so a busy ingest does not leave a queue of one-host jobs, each reading the advisories again.
+//!
 //! A host's lifecycle status holds until a date (the end of its current support phase); once
 //! that day comes the stored status is stale though nothing else changed, so the worker
 //! checks hourly for such hosts and queues their re-assessment.
@@ -41,20 +45,62 @@ pub async fn queue_lapsed_lifecycles(
     Ok(hosts)
 }
 
-/// Runs queued jobs until none is left; returns how many ran.
+/// Host-scoped assessments claimed and run as one at most (each host's inventory queues one).
+const HOST_JOBS_PER_RUN: usize = 10_000;
+
+/// Runs queued jobs until none is left; returns how many finished.
 pub async fn run_pending(store: &dyn Store, worker: &str) -> Result<usize, StoreError> {
     let mut ran = 0;
     while let Some(job) = store.claim_job(worker, Timestamp::now(), LEASE).await? {
-        run_one(store, &job).await?;
-        ran += 1;
+        let alike = claim_alike(store, worker, &job).await?;
+        run_one(store, &job, &alike).await?;
+        ran += 1 + alike.len();
     }
     Ok(ran)
 }
 
-/// Runs one claimed job and records how it ended.
-async fn run_one(store: &dyn Store, job: &Job) -> Result<(), StoreError> {
+/// Every ingest queues an assessment of its host; with a queue of them, the one claimed takes
+/// every other queued host assessment along, and they run as one over all their hosts.
+async fn claim_alike(store: &dyn Store, worker: &str, job: &Job) -> Result<Vec<Job>, StoreError> {
+    let hosts_scope = job.kind == JOB_KIND && job.payload.starts_with(job::HOSTS_PAYLOAD_PREFIX);
+    if !hosts_scope {
+        return Ok(Vec::new());
+    }
+    store
+        .claim_queued_alike(
+            worker,
+            JOB_KIND,
+            job::HOSTS_PAYLOAD_PREFIX,
+            HOST_JOBS_PER_RUN,
+            Timestamp::now(),
+            LEASE,
+        )
+        .await
+}
+
+/// The scope of a claimed job with the host assessments it took along: all their hosts.
+fn merged_scope(job: &Job, alike: &[Job]) -> Result<Scope, String> {
+    let mut hosts = Vec::new();
+    for payload in std::iter::once(job).chain(alike).map(|j| &j.payload) {
+        match job::scope_of(payload)? {
+            Scope::Hosts(ids) => hosts.extend(ids),
+            other if alike.is_empty() => return Ok(other),
+            other => {
+                return Err(format!(
+                    "job payload {payload:?} is not a host scope: {other:?}"
+                ));
+            }
+        }
+    }
+    hosts.sort_unstable();
+    hosts.dedup();
+    Ok(Scope::Hosts(hosts))
+}
+
+/// Runs one claimed job (with the jobs it took along) and records how it ended, for each.
+async fn run_one(store: &dyn Store, job: &Job, alike: &[Job]) -> Result<(), StoreError> {
     let outcome = match job.kind.as_str() {
-        JOB_KIND => match job::scope_of(&job.payload) {
+        JOB_KIND => match merged_scope(job, alike) {
             Ok(scope) => match job::assess(store, &scope, Timestamp::now()).await {
                 Ok(summary) => {
                     tracing::info!(job = job.id, ?summary, "assessment done");
@@ -68,6 +114,11 @@ async fn run_one(store: &dyn Store, job: &Job) -> Result<(), StoreError> {
     };
     if let Err(error) = &outcome {
         tracing::warn!(job = job.id, %error, "job failed");
+    }
+    for other in alike {
+        store
+            .finish_job(other.id, outcome.clone(), Timestamp::now())
+            .await?;
     }
     store.finish_job(job.id, outcome, Timestamp::now()).await
 }

@@ -17,7 +17,7 @@ use steward_core::inventory::InstalledPackage;
 use super::{SqlStore, feeds, findings, jobs};
 use crate::assessment::{
     AssessmentHost, AssessmentStore, FeedChange, FeedImport, FindingWrite, Job, KevRecord,
-    PackageName, StoredFinding,
+    NamedPackages, PackageName, StoredFinding,
 };
 use crate::{Actor, Result};
 
@@ -47,8 +47,12 @@ impl AssessmentStore for SqlStore {
         findings::assessment_hosts(&self.pool, only).await
     }
 
-    async fn assessment_packages(&self, hosts: &[i64]) -> Result<Vec<(i64, InstalledPackage)>> {
-        findings::assessment_packages(&self.pool, hosts).await
+    async fn assessment_packages(
+        &self,
+        hosts: &[i64],
+        only: Option<&NamedPackages>,
+    ) -> Result<Vec<(i64, InstalledPackage)>> {
+        findings::assessment_packages(&self.pool, hosts, only).await
     }
 
     async fn assessment_updates(&self, hosts: &[i64]) -> Result<Vec<(i64, HostUpdate)>> {
@@ -59,8 +63,16 @@ impl AssessmentStore for SqlStore {
         findings::hosts_running(&self.pool, packages).await
     }
 
-    async fn host_findings(&self, hosts: &[i64]) -> Result<Vec<StoredFinding>> {
-        findings::host_findings(&self.pool, hosts).await
+    async fn named_packages(&self, packages: &[PackageName]) -> Result<NamedPackages> {
+        findings::named_packages(&self.pool, packages).await
+    }
+
+    async fn host_findings(
+        &self,
+        hosts: &[i64],
+        only: Option<&NamedPackages>,
+    ) -> Result<Vec<StoredFinding>> {
+        findings::host_findings(&self.pool, hosts, only).await
     }
 
     async fn save_findings(&self, list: &[FindingWrite], now: Timestamp) -> Result<()> {
@@ -137,6 +149,18 @@ impl AssessmentStore for SqlStore {
         lease: SignedDuration,
     ) -> Result<Option<Job>> {
         jobs::claim_job(self, worker, now, lease).await
+    }
+
+    async fn claim_queued_alike(
+        &self,
+        worker: &str,
+        kind: &str,
+        payload_prefix: &str,
+        limit: usize,
+        now: Timestamp,
+        lease: SignedDuration,
+    ) -> Result<Vec<Job>> {
+        jobs::claim_queued_alike(self, worker, kind, payload_prefix, limit, now, lease).await
     }
 
     async fn finish_job(

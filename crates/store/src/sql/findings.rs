@@ -28,7 +28,7 @@ use super::{
     BATCH_ROWS, Conditions, Param, SqlStore, contains_pattern, cursor, from_json, secs, timestamp,
     to_json,
 };
-use crate::assessment::{AssessmentHost, FindingWrite, PackageName, StoredFinding};
+use crate::assessment::{AssessmentHost, FindingWrite, NamedPackages, PackageName, StoredFinding};
 use crate::{Actor, Result};
 
 /// `$1, $2, …` for `n` values starting at `from`.
@@ -103,39 +103,57 @@ pub(super) async fn assessment_hosts(
         .collect()
 }
 
-/// Installed packages of these hosts.
+/// Installed packages of these hosts; with `only`, just those packages.
 pub(super) async fn assessment_packages(
     pool: &AnyPool,
     hosts: &[i64],
+    only: Option<&NamedPackages>,
 ) -> Result<Vec<(i64, InstalledPackage)>> {
     let mut packages = Vec::new();
+    let package_chunks: Vec<&[i64]> = match only {
+        Some(named) => named.ids.chunks(BATCH_ROWS).collect(),
+        None => vec![&[]],
+    };
     for chunk in hosts.chunks(BATCH_ROWS) {
-        let sql = format!(
-            "SELECT hp.host_id, hp.status, p.ecosystem, p.name, p.version, p.arch, \
-             p.source_name, p.source_version, p.source FROM host_packages hp \
-             JOIN packages p ON p.id = hp.package_id WHERE hp.host_id IN ({}) \
-             ORDER BY hp.host_id, p.name",
-            marks(1, chunk.len())
-        );
-        let mut query = sqlx::query(AssertSqlSafe(sql));
-        for id in chunk {
-            query = query.bind(*id);
-        }
-        for row in query.fetch_all(pool).await? {
-            let package = InstalledPackage {
-                ecosystem: row.try_get("ecosystem")?,
-                name: row.try_get("name")?,
-                version: row.try_get("version")?,
-                arch: row.try_get("arch")?,
-                source_name: row.try_get("source_name")?,
-                source_version: row.try_get("source_version")?,
-                source: parse_source(&row.try_get::<String, _>("source")?)?,
-                status: row.try_get("status")?,
+        for ids in &package_chunks {
+            let only_packages = match only {
+                Some(_) => format!(
+                    " AND hp.package_id IN ({})",
+                    marks(chunk.len() + 1, ids.len())
+                ),
+                None => String::new(),
             };
-            packages.push((row.try_get("host_id")?, package));
+            let sql = format!(
+                "SELECT hp.host_id, hp.status, p.ecosystem, p.name, p.version, p.arch, \
+                 p.source_name, p.source_version, p.source FROM host_packages hp \
+                 JOIN packages p ON p.id = hp.package_id WHERE hp.host_id IN ({}){only_packages} \
+                 ORDER BY hp.host_id, p.name",
+                marks(1, chunk.len())
+            );
+            let mut query = sqlx::query(AssertSqlSafe(sql));
+            for id in chunk.iter().chain(ids.iter()) {
+                query = query.bind(*id);
+            }
+            for row in query.fetch_all(pool).await? {
+                packages.push((row.try_get("host_id")?, package_row(&row)?));
+            }
         }
     }
     Ok(packages)
+}
+
+/// An installed package from a `host_packages` row joined with its `packages` row.
+fn package_row(row: &AnyRow) -> Result<InstalledPackage> {
+    Ok(InstalledPackage {
+        ecosystem: row.try_get("ecosystem")?,
+        name: row.try_get("name")?,
+        version: row.try_get("version")?,
+        arch: row.try_get("arch")?,
+        source_name: row.try_get("source_name")?,
+        source_version: row.try_get("source_version")?,
+        source: parse_source(&row.try_get::<String, _>("source")?)?,
+        status: row.try_get("status")?,
+    })
 }
 
 /// Pending updates of these hosts.
@@ -215,31 +233,91 @@ pub(super) async fn hosts_running(pool: &AnyPool, packages: &[PackageName]) -> R
     Ok(hosts.into_iter().collect())
 }
 
-/// Stored findings of these hosts.
-pub(super) async fn host_findings(pool: &AnyPool, hosts: &[i64]) -> Result<Vec<StoredFinding>> {
-    let mut findings = Vec::new();
-    for chunk in hosts.chunks(BATCH_ROWS) {
+/// The stored packages whose name or source name, normalised, is one of `packages`.
+pub(super) async fn named_packages(
+    pool: &AnyPool,
+    packages: &[PackageName],
+) -> Result<NamedPackages> {
+    let wanted: BTreeSet<&PackageName> = packages.iter().collect();
+    let ecosystems: BTreeSet<&str> = packages.iter().map(|p| p.ecosystem.as_str()).collect();
+    let ecosystems: Vec<&str> = ecosystems.into_iter().collect();
+    let mut ids = Vec::new();
+    let mut names = BTreeSet::new();
+    for chunk in ecosystems.chunks(BATCH_ROWS) {
         let sql = format!(
-            "SELECT id, host_id, ecosystem, package, group_key, state_json FROM findings \
-             WHERE host_id IN ({}) ORDER BY id",
+            "SELECT id, ecosystem, name, source_name FROM packages WHERE ecosystem IN ({})",
             marks(1, chunk.len())
         );
         let mut query = sqlx::query(AssertSqlSafe(sql));
-        for id in chunk {
-            query = query.bind(*id);
+        for ecosystem in chunk {
+            query = query.bind(*ecosystem);
         }
         for row in query.fetch_all(pool).await? {
-            findings.push(StoredFinding {
-                id: row.try_get("id")?,
-                host_id: row.try_get("host_id")?,
-                ecosystem: row.try_get("ecosystem")?,
-                package: row.try_get("package")?,
-                group_key: row.try_get("group_key")?,
-                state: from_json(
-                    "findings.state_json",
-                    &row.try_get::<String, _>("state_json")?,
-                )?,
-            });
+            let ecosystem: String = row.try_get("ecosystem")?;
+            let name: String = row.try_get("name")?;
+            let source: Option<String> = row.try_get("source_name")?;
+            let named = |spelling: &str| {
+                wanted.contains(&PackageName {
+                    name: steward_core::assessment::ecosystem::normalize_name(&ecosystem, spelling)
+                        .into_owned(),
+                    ecosystem: ecosystem.clone(),
+                })
+            };
+            if named(&name) || source.as_deref().is_some_and(named) {
+                ids.push(row.try_get::<i64, _>("id")?);
+                names.extend(source);
+                names.insert(name);
+            }
+        }
+    }
+    Ok(NamedPackages {
+        ids,
+        names: names.into_iter().collect(),
+    })
+}
+
+/// Stored findings of these hosts; with `only`, those of packages spelled as one of its names.
+pub(super) async fn host_findings(
+    pool: &AnyPool,
+    hosts: &[i64],
+    only: Option<&NamedPackages>,
+) -> Result<Vec<StoredFinding>> {
+    let mut findings = Vec::new();
+    let name_chunks: Vec<&[String]> = match only {
+        Some(named) => named.names.chunks(BATCH_ROWS).collect(),
+        None => vec![&[]],
+    };
+    for chunk in hosts.chunks(BATCH_ROWS) {
+        for names in &name_chunks {
+            let only_packages = match only {
+                Some(_) => format!(" AND package IN ({})", marks(chunk.len() + 1, names.len())),
+                None => String::new(),
+            };
+            let sql = format!(
+                "SELECT id, host_id, ecosystem, package, group_key, state_json FROM findings \
+                 WHERE host_id IN ({}){only_packages} ORDER BY id",
+                marks(1, chunk.len())
+            );
+            let mut query = sqlx::query(AssertSqlSafe(sql));
+            for id in chunk {
+                query = query.bind(*id);
+            }
+            for name in *names {
+                query = query.bind(name);
+            }
+            for row in query.fetch_all(pool).await? {
+                findings.push(StoredFinding {
+                    id: row.try_get("id")?,
+                    host_id: row.try_get("host_id")?,
+                    ecosystem: row.try_get("ecosystem")?,
+                    package: row.try_get("package")?,
+                    group_key: row.try_get("group_key")?,
+                    state: from_json(
+                        "findings.state_json",
+                        &row.try_get::<String, _>("state_json")?,
+                    )?,
+                });
+            }
         }
     }
     Ok(findings)

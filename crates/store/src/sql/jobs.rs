@@ -10,7 +10,7 @@
 use jiff::{SignedDuration, Timestamp};
 use sqlx::{AnyPool, AssertSqlSafe, Row};
 
-use super::{Dialect, SqlStore, secs};
+use super::{BATCH_ROWS, Dialect, SqlStore, secs};
 use crate::Result;
 use crate::assessment::Job;
 
@@ -106,6 +106,63 @@ pub(super) async fn claim_job(
     .await?;
     tx.commit().await?;
     Ok(Some(job))
+}
+
+/// Claims every queued job of `kind` whose payload starts with `prefix` (up to `limit`,
+/// oldest first) for `worker`, which runs them together with the job it holds.
+pub(super) async fn claim_queued_alike(
+    store: &SqlStore,
+    worker: &str,
+    kind: &str,
+    prefix: &str,
+    limit: usize,
+    now: Timestamp,
+    lease: SignedDuration,
+) -> Result<Vec<Job>> {
+    let mut tx = store.begin_write().await?;
+    let skip_locked = match store.dialect {
+        Dialect::Postgres => " FOR UPDATE SKIP LOCKED",
+        Dialect::Sqlite => "",
+    };
+    // The prefix's length is ours, not input: it goes into the SQL as a number.
+    let sql = format!(
+        "SELECT id, kind, payload_json FROM jobs WHERE state = 'queued' AND kind = $1 \
+         AND substr(payload_json, 1, {}) = $2 ORDER BY id LIMIT {limit}{skip_locked}",
+        prefix.chars().count()
+    );
+    let rows = sqlx::query(AssertSqlSafe(sql))
+        .bind(kind)
+        .bind(prefix)
+        .fetch_all(&mut *tx)
+        .await?;
+    let jobs = rows
+        .iter()
+        .map(|row| {
+            Ok(Job {
+                id: row.try_get("id")?,
+                kind: row.try_get("kind")?,
+                payload: row.try_get("payload_json")?,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let until = now.checked_add(lease).unwrap_or(now);
+    for chunk in jobs.chunks(BATCH_ROWS) {
+        let marks: Vec<String> = (3..3 + chunk.len()).map(|i| format!("${i}")).collect();
+        let sql = format!(
+            "UPDATE jobs SET state = 'running', claimed_by = $1, lease_until = $2 \
+             WHERE id IN ({})",
+            marks.join(", ")
+        );
+        let mut query = sqlx::query(AssertSqlSafe(sql))
+            .bind(worker)
+            .bind(secs(until));
+        for job in chunk {
+            query = query.bind(job.id);
+        }
+        query.execute(&mut *tx).await?;
+    }
+    tx.commit().await?;
+    Ok(jobs)
 }
 
 /// Marks a job done or failed.
