@@ -10,6 +10,9 @@
 //! On SQLite the writers of one process also take turns in the process before they ask for
 //! the database's write lock: a writer that finds SQLite's lock taken sleeps and retries (1 ms,
 //! then longer) instead of waking when the lock is free, while a turn is handed on at once.
+//! Statements with many values bind them by position there (`?`, see
+//! [`Dialect::values_rows`]): sqlx looks up the name of each `$N` it binds, and SQLite finds a
+//! name by walking the list of all of them, so binding n named values costs n² steps.
 //!
 //! The submodules follow the process: [`agents`] (enrollment tokens and agent credentials),
 //! [`identity`] (host creation, identity candidates and reviews), [`inventory`] (applying an
@@ -157,6 +160,23 @@ impl Dialect {
             Dialect::Sqlite => "",
             Dialect::Postgres => " FOR UPDATE",
         }
+    }
+
+    /// Placeholders for `n` values bound in order, the first being the `from`th of the
+    /// statement: `?, ?` on SQLite, `$3, $4` on PostgreSQL.
+    fn marks(self, from: usize, n: usize) -> String {
+        let mark = |i: usize| match self {
+            Dialect::Sqlite => "?".to_owned(),
+            Dialect::Postgres => format!("${i}"),
+        };
+        (from..from + n).map(mark).collect::<Vec<_>>().join(", ")
+    }
+
+    /// Placeholders for `rows` rows of `columns` values each, bound in order: `(?, ?), (?, ?)`
+    /// on SQLite, `($1, $2), ($3, $4)` on PostgreSQL.
+    fn values_rows(self, rows: usize, columns: usize) -> String {
+        let row = |r: usize| format!("({})", self.marks(r * columns + 1, columns));
+        (0..rows).map(row).collect::<Vec<_>>().join(", ")
     }
 }
 
@@ -310,6 +330,13 @@ mod tests {
     #[test]
     fn values_rows_numbers_placeholders_row_by_row() {
         assert_eq!(values_rows(2, 3), "($1, $2, $3), ($4, $5, $6)");
+    }
+
+    #[test]
+    fn sqlite_binds_many_values_by_position() {
+        assert_eq!(Dialect::Sqlite.values_rows(2, 2), "(?, ?), (?, ?)");
+        assert_eq!(Dialect::Postgres.values_rows(2, 2), "($1, $2), ($3, $4)");
+        assert_eq!(Dialect::Postgres.marks(2, 3), "$2, $3, $4");
     }
 
     #[test]
