@@ -1,4 +1,5 @@
--- Indexes for the read queries of the findings list, the advisory page and the host page.
+-- Indexes for the read queries of the findings list, the advisory page and the host page, and
+-- for the check that keeps an inventory from queueing a second assessment of its host.
 -- Kept parallel with the other backend's 0008_finding_advisories.sql.
 --
 -- finding_advisories holds each advisory id that a finding names (its space-separated `ids`),
@@ -49,3 +50,7 @@ CREATE INDEX findings_by_package_priority ON findings (package, priority_score D
 CREATE INDEX findings_by_priority ON findings (priority_score DESC, id);
 -- A host's open findings counted by priority (host page, host list).
 CREATE INDEX findings_by_host_state ON findings (host_id, state, priority);
+
+-- Every accepted inventory queues its host's assessment unless the same job is queued already;
+-- that check read every queued job, and during a fleet's first inventory thousands are queued.
+CREATE INDEX jobs_queued_by_payload ON jobs (kind, payload_json) WHERE state = 'queued';
