@@ -14,6 +14,9 @@ CREATE TABLE finding_advisories (
     PRIMARY KEY (finding_id, advisory_id)
 );
 CREATE INDEX finding_advisories_by_advisory ON finding_advisories (advisory_id, finding_id);
+-- The advisory page resolves its id as an alias or as an advisory's own id; the second read the
+-- whole alias table.
+CREATE INDEX advisory_aliases_by_advisory ON advisory_aliases (advisory_id);
 
 -- The ids as a JSON array of strings: the whole text quoted as one JSON string (which escapes
 -- everything but leaves spaces as they are), then every space made a separator; empty strings
