@@ -184,6 +184,7 @@ conformance!(
     api_tokens_work_until_revoked_or_expired,
     a_feed_is_replaced_whole_and_names_the_packages_that_changed,
     findings_carry_verdicts_that_are_audited_and_filtered,
+    findings_are_found_by_the_advisories_they_name_after_every_rewrite,
     a_job_is_claimed_by_one_worker_at_a_time,
     an_application_import_shares_package_rows_with_hosts,
     reimporting_an_application_replaces_components_with_history,
@@ -2068,6 +2069,90 @@ async fn findings_carry_verdicts_that_are_audited_and_filtered(db: &TestDb) {
     let cycles = store.cycles_in_use().await.unwrap();
     assert_eq!(cycles.len(), 1);
     assert_eq!(cycles[0].1, 1);
+}
+
+fn curl_facts(ids: &[&str]) -> FindingFacts {
+    FindingFacts {
+        ids: ids.iter().map(|id| id.to_string()).collect(),
+        ecosystem: "Debian:11".to_owned(),
+        package: "curl".to_owned(),
+        installed: "7.74.0-1.3+deb11u1".to_owned(),
+        fixed: vec!["7.74.0-1.3+deb11u3".to_owned()],
+        severity: SeverityFacts::default(),
+    }
+}
+
+async fn findings_of_advisory(store: &dyn Store, advisory: &str) -> usize {
+    let filter = FindingFilter {
+        advisory: Some(advisory.into()),
+        ..FindingFilter::default()
+    };
+    let page = store
+        .list_findings(&filter, &PageRequest::default())
+        .await
+        .unwrap();
+    let hosts = match store.advisory(advisory).await.unwrap() {
+        Some(detail) => detail.hosts.len(),
+        None => page.items.len(),
+    };
+    assert_eq!(
+        hosts,
+        page.items.len(),
+        "{advisory}: list and advisory page"
+    );
+    page.items.len()
+}
+
+async fn findings_are_found_by_the_advisories_they_name_after_every_rewrite(db: &TestDb) {
+    let store = db.store();
+    let feed = tracker_feed(vec![
+        advisory("DSA-5001-1", &["CVE-2021-2"], "curl", "7.74.0-1.3+deb11u3"),
+        advisory("DSA-5003-1", &["CVE-2021-3"], "curl", "7.74.0-1.3+deb11u3"),
+    ]);
+    store.replace_feed(&feed, at(0)).await.unwrap();
+    let host = new_host(store, "web1", ("debian", "11"), at(0)).await;
+    let state = FindingState::new(curl_facts(&["CVE-2021-2", "DSA-5001-1"]), at(1));
+    store
+        .save_findings(&[finding_write(host, state)], at(1))
+        .await
+        .unwrap();
+
+    // By its own ids and through an advisory's alias; a prefix of an id is not the id.
+    assert_eq!(findings_of_advisory(store, "DSA-5001-1").await, 1);
+    assert_eq!(findings_of_advisory(store, "CVE-2021-2").await, 1);
+    assert_eq!(findings_of_advisory(store, "DSA-5001").await, 0);
+    assert_eq!(findings_of_advisory(store, "DSA-5003-1").await, 0);
+
+    // A re-assessment that names other advisories moves the finding with it.
+    let stored = store.host_findings(&[host]).await.unwrap();
+    let mut write = finding_write(
+        host,
+        FindingState::new(curl_facts(&["CVE-2021-3", "DSA-5003-1"]), at(2)),
+    );
+    write.id = Some(stored[0].id);
+    write.event = None;
+    store.save_findings(&[write], at(2)).await.unwrap();
+    assert_eq!(findings_of_advisory(store, "DSA-5001-1").await, 0);
+    assert_eq!(findings_of_advisory(store, "CVE-2021-2").await, 0);
+    assert_eq!(findings_of_advisory(store, "DSA-5003-1").await, 1);
+    assert_eq!(findings_of_advisory(store, "CVE-2021-3").await, 1);
+
+    // A verdict rewrites only the state; the finding stays found.
+    store
+        .record_verdict(
+            stored[0].id,
+            Decision::AcceptRisk {
+                by: "carol".into(),
+                why: "behind the proxy".into(),
+            },
+            &admin(),
+            at(3),
+        )
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    assert_eq!(findings_of_advisory(store, "CVE-2021-3").await, 1);
 }
 
 async fn a_job_is_claimed_by_one_worker_at_a_time(db: &TestDb) {

@@ -526,6 +526,14 @@ pub(super) async fn api_token_by_hash(
     let Some(token) = row.as_ref().map(token_from_row).transpose()? else {
         return Ok(None);
     };
+    // Most requests find the last use recent enough and write nothing: on SQLite even an
+    // UPDATE that matches no row waits for the write lock, behind ingest and assessment.
+    let stale = token
+        .last_used_at
+        .is_none_or(|at| secs(now) - secs(at) >= LAST_USED_RESOLUTION_SECS);
+    if !stale {
+        return Ok(Some(token));
+    }
     sqlx::query(
         "UPDATE api_tokens SET last_used_at = $2 \
          WHERE id = $1 AND (last_used_at IS NULL OR last_used_at <= $3)",

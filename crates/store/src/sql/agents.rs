@@ -137,15 +137,22 @@ pub(super) async fn host_for_credential(
     hash: &str,
     now: Timestamp,
 ) -> Result<Option<i64>> {
-    let host_id: Option<i64> = sqlx::query_scalar(
-        "SELECT c.host_id FROM agent_credentials c JOIN hosts h ON h.id = c.host_id \
+    let row = sqlx::query(
+        "SELECT c.host_id, c.last_used_at FROM agent_credentials c \
+         JOIN hosts h ON h.id = c.host_id \
          WHERE c.hash = $1 AND c.revoked_at IS NULL AND h.revoked_at IS NULL",
     )
     .bind(hash)
     .fetch_optional(pool)
     .await?;
+    let Some(row) = row else {
+        return Ok(None);
+    };
 
-    if host_id.is_some() {
+    // A check-in within the resolution writes nothing: on SQLite even an UPDATE that matches
+    // no row takes the write lock, and every agent checks in.
+    let last_used: Option<i64> = row.try_get("last_used_at")?;
+    if last_used.is_none_or(|at| secs(now) - at >= LAST_USED_RESOLUTION_SECS) {
         sqlx::query(
             "UPDATE agent_credentials SET last_used_at = $2 \
              WHERE hash = $1 AND (last_used_at IS NULL OR last_used_at <= $3)",
@@ -156,7 +163,7 @@ pub(super) async fn host_for_credential(
         .execute(pool)
         .await?;
     }
-    Ok(host_id)
+    Ok(Some(row.try_get("host_id")?))
 }
 
 /// Revokes every live credential of a host.

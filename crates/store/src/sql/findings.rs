@@ -615,9 +615,9 @@ pub(super) async fn list_findings(
     if let Some(advisory) = text(&filter.advisory) {
         let p = c.bind(Param::Text(advisory));
         c.push(format!(
-            "((' ' || f.ids || ' ') LIKE ('% ' || {p} || ' %') OR EXISTS (SELECT 1 FROM \
-             advisory_aliases a WHERE a.alias = {p} AND (' ' || f.ids || ' ') LIKE \
-             ('% ' || a.advisory_id || ' %')))"
+            "f.id IN (SELECT fa.finding_id FROM finding_advisories fa \
+             WHERE fa.advisory_id = {p} UNION SELECT fa.finding_id FROM finding_advisories fa \
+             JOIN advisory_aliases a ON fa.advisory_id = a.advisory_id WHERE a.alias = {p})"
         ));
     }
     if let Some(ecosystem) = text(&filter.ecosystem) {
@@ -634,9 +634,9 @@ pub(super) async fn list_findings(
         let alias = c.bind(Param::Text(q.to_uppercase()));
         c.push(format!(
             "(LOWER(f.package) LIKE {p} ESCAPE '\\' OR LOWER(f.binaries) LIKE {p} ESCAPE '\\' \
-             OR LOWER(f.ids) LIKE {p} ESCAPE '\\' OR EXISTS (SELECT 1 FROM advisory_aliases a \
-             WHERE a.alias = {alias} AND (' ' || f.ids || ' ') LIKE \
-             ('% ' || a.advisory_id || ' %')))"
+             OR LOWER(f.ids) LIKE {p} ESCAPE '\\' OR f.id IN (SELECT fa.finding_id \
+             FROM finding_advisories fa JOIN advisory_aliases a \
+             ON fa.advisory_id = a.advisory_id WHERE a.alias = {alias}))"
         ));
     }
     if let Some(after) = &page.cursor {
@@ -833,8 +833,9 @@ pub(super) async fn advisory(pool: &AnyPool, id: &str) -> Result<Option<Advisory
     for advisory_id in wanted {
         let rows = sqlx::query(
             "SELECT f.id, f.host_id, h.hostname, f.package, f.installed, f.state, f.first_seen \
-             FROM findings f JOIN hosts h ON h.id = f.host_id \
-             WHERE (' ' || f.ids || ' ') LIKE ('% ' || $1 || ' %') ORDER BY h.hostname, f.id",
+             FROM finding_advisories fa JOIN findings f ON f.id = fa.finding_id \
+             JOIN hosts h ON h.id = f.host_id WHERE fa.advisory_id = $1 \
+             ORDER BY h.hostname, f.id",
         )
         .bind(advisory_id)
         .fetch_all(pool)

@@ -24,7 +24,7 @@ use steward_core::inventory::{
     HostFacts, InstalledPackage, PackageKey, PackageSource, PendingUpdate, Section, SourceReport,
 };
 
-use super::{BATCH_ROWS, Dialect, SqlStore, from_json, secs, to_json, values_rows};
+use super::{BATCH_ROWS, Dialect, SqlStore, from_json, secs, to_json};
 use crate::{ApplyOutcome, FactsSection, InventoryUpdate, Result, StoreError};
 
 /// Document ids remembered per host for recognising a resubmission.
@@ -32,6 +32,7 @@ pub(super) const KEPT_DOCUMENTS: i64 = 64;
 
 /// What the store knew about a host before this inventory.
 struct Before {
+    /// The stored facts, read only when the inventory carries facts to diff them against.
     facts: HostFacts,
     had_facts: bool,
     had_packages: bool,
@@ -44,8 +45,9 @@ pub(super) async fn apply_inventory(
     update: &InventoryUpdate,
     now: Timestamp,
 ) -> Result<ApplyOutcome> {
+    let dialect = store.dialect;
     let mut tx = store.begin_write().await?;
-    let before = lock_host(&mut tx, store.dialect, host_id).await?;
+    let before = lock_host(&mut tx, dialect, host_id, update.facts.is_some()).await?;
     if !record_document(&mut tx, host_id, &update.document_id, now).await? {
         tx.rollback().await?;
         return Ok(ApplyOutcome {
@@ -59,7 +61,7 @@ pub(super) async fn apply_inventory(
         changes.extend(apply_facts(&mut tx, host_id, section, &before).await?);
     }
     if let Some(packages) = &update.packages {
-        let diff = apply_packages(&mut tx, host_id, packages).await?;
+        let diff = apply_packages(&mut tx, dialect, host_id, packages).await?;
         changes.extend(if before.had_packages {
             diff
         } else {
@@ -67,11 +69,12 @@ pub(super) async fn apply_inventory(
         });
     }
     if let Some(updates) = &update.pending_updates {
-        replace_pending_updates(&mut tx, host_id, updates).await?;
+        replace_pending_updates(&mut tx, dialect, host_id, updates).await?;
     }
 
-    record_changes(&mut tx, host_id, &changes, now).await?;
-    mark_seen(&mut tx, host_id, &update.digests, now).await?;
+    record_changes(&mut tx, dialect, host_id, &changes, now).await?;
+    let recount = update.packages.is_some() || update.pending_updates.is_some();
+    mark_seen(&mut tx, host_id, &update.digests, recount, now).await?;
     tx.commit().await?;
     Ok(ApplyOutcome {
         changes: changes.len(),
@@ -80,9 +83,21 @@ pub(super) async fn apply_inventory(
 }
 
 /// Locks the host row for the rest of the transaction and reads what the diff starts from.
-async fn lock_host(conn: &mut AnyConnection, dialect: Dialect, host_id: i64) -> Result<Before> {
+///
+/// The stored facts are read and decoded only when `with_facts`: a check-in with unchanged
+/// digests carries no section, and decoding a host's facts was most of its cost.
+async fn lock_host(
+    conn: &mut AnyConnection,
+    dialect: Dialect,
+    host_id: i64,
+    with_facts: bool,
+) -> Result<Before> {
+    let facts_column = match with_facts {
+        true => "facts_json, ",
+        false => "",
+    };
     let sql = format!(
-        "SELECT facts_json, digest_facts, digest_packages, package_count FROM hosts \
+        "SELECT {facts_column}digest_facts, digest_packages, package_count FROM hosts \
          WHERE id = $1{}",
         dialect.lock_rows()
     );
@@ -92,9 +107,12 @@ async fn lock_host(conn: &mut AnyConnection, dialect: Dialect, host_id: i64) -> 
         .await?
         .ok_or(StoreError::UnknownHost(host_id))?;
 
-    let facts: String = row.try_get("facts_json")?;
+    let facts = match with_facts {
+        true => from_json("hosts.facts_json", &row.try_get::<String, _>("facts_json")?)?,
+        false => HostFacts::default(),
+    };
     Ok(Before {
-        facts: from_json("hosts.facts_json", &facts)?,
+        facts,
         had_facts: row.try_get::<Option<String>, _>("digest_facts")?.is_some(),
         had_packages: row
             .try_get::<Option<String>, _>("digest_packages")?
@@ -254,6 +272,7 @@ struct StoredPackage {
 /// Writes the difference between the stored and the new package list; returns the changes.
 async fn apply_packages(
     conn: &mut AnyConnection,
+    dialect: Dialect,
     host_id: i64,
     new: &[InstalledPackage],
 ) -> Result<Vec<Change>> {
@@ -267,15 +286,15 @@ async fn apply_packages(
         .filter(|(k, _)| !new.contains_key(*k))
         .map(|(_, s)| s.package_id)
         .collect();
-    delete_host_packages(conn, host_id, &gone).await?;
+    delete_host_packages(conn, dialect, host_id, &gone).await?;
 
     let added: Vec<&InstalledPackage> = new
         .iter()
         .filter(|(k, _)| !stored.contains_key(*k))
         .map(|(_, p)| *p)
         .collect();
-    let ids = ensure_packages(conn, &added).await?;
-    insert_host_packages(conn, host_id, &added, &ids).await?;
+    let ids = ensure_packages(conn, dialect, &added).await?;
+    insert_host_packages(conn, dialect, host_id, &added, &ids).await?;
 
     for (key, package) in &new {
         match stored.get(key) {
@@ -349,22 +368,27 @@ fn source_name(source: PackageSource) -> Result<String> {
 /// them in the same order: on PostgreSQL the second waits for the first instead of deadlocking.
 async fn ensure_packages(
     conn: &mut AnyConnection,
+    dialect: Dialect,
     packages: &[&InstalledPackage],
 ) -> Result<BTreeMap<PackageKey, i64>> {
     let mut ids = BTreeMap::new();
     for chunk in packages.chunks(BATCH_ROWS) {
-        insert_packages(conn, chunk).await?;
-        ids.extend(package_ids(conn, chunk).await?);
+        insert_packages(conn, dialect, chunk).await?;
+        ids.extend(package_ids(conn, dialect, chunk).await?);
     }
     Ok(ids)
 }
 
 /// Inserts the packages not stored yet; rows another host already brought stay as they are.
-async fn insert_packages(conn: &mut AnyConnection, chunk: &[&InstalledPackage]) -> Result<()> {
+async fn insert_packages(
+    conn: &mut AnyConnection,
+    dialect: Dialect,
+    chunk: &[&InstalledPackage],
+) -> Result<()> {
     let sql = format!(
         "INSERT INTO packages (ecosystem, name, version, arch, source_name, source_version, \
          source) VALUES {} ON CONFLICT (ecosystem, name, version, arch) DO NOTHING",
-        values_rows(chunk.len(), 7)
+        dialect.values_rows(chunk.len(), 7)
     );
     let mut query = sqlx::query(AssertSqlSafe(sql));
     for p in chunk {
@@ -384,23 +408,18 @@ async fn insert_packages(conn: &mut AnyConnection, chunk: &[&InstalledPackage]) 
 /// The row ids of these packages, which must all be stored.
 async fn package_ids(
     conn: &mut AnyConnection,
+    dialect: Dialect,
     chunk: &[&InstalledPackage],
 ) -> Result<Vec<(PackageKey, i64)>> {
-    let matches: Vec<String> = (0..chunk.len())
-        .map(|i| {
-            let n = i * 4;
-            format!(
-                "(ecosystem = ${} AND name = ${} AND version = ${} AND arch = ${})",
-                n + 1,
-                n + 2,
-                n + 3,
-                n + 4
-            )
-        })
-        .collect();
+    // A join with the list of values: one probe of the unique key per listed package, and a
+    // statement whose size grows with the list alone (an OR of a hundred four-column terms
+    // made the planner weigh every term).
     let sql = format!(
-        "SELECT id, ecosystem, name, version, arch FROM packages WHERE {}",
-        matches.join(" OR ")
+        "WITH wanted (ecosystem, name, version, arch) AS (VALUES {}) \
+         SELECT p.id, p.ecosystem, p.name, p.version, p.arch FROM wanted w \
+         JOIN packages p ON p.ecosystem = w.ecosystem AND p.name = w.name \
+         AND p.version = w.version AND p.arch = w.arch",
+        dialect.values_rows(chunk.len(), 4)
     );
     let mut query = sqlx::query(AssertSqlSafe(sql));
     for p in chunk {
@@ -428,6 +447,7 @@ async fn package_ids(
 /// Points the host at newly installed packages.
 async fn insert_host_packages(
     conn: &mut AnyConnection,
+    dialect: Dialect,
     host_id: i64,
     added: &[&InstalledPackage],
     ids: &BTreeMap<PackageKey, i64>,
@@ -435,7 +455,7 @@ async fn insert_host_packages(
     for chunk in added.chunks(BATCH_ROWS) {
         let sql = format!(
             "INSERT INTO host_packages (host_id, package_id, status) VALUES {}",
-            values_rows(chunk.len(), 3)
+            dialect.values_rows(chunk.len(), 3)
         );
         let mut query = sqlx::query(AssertSqlSafe(sql));
         for p in chunk {
@@ -452,15 +472,21 @@ async fn insert_host_packages(
 /// Removes the host's pointers to packages it no longer has.
 async fn delete_host_packages(
     conn: &mut AnyConnection,
+    dialect: Dialect,
     host_id: i64,
     package_ids: &[i64],
 ) -> Result<()> {
-    for id in package_ids {
-        sqlx::query("DELETE FROM host_packages WHERE host_id = $1 AND package_id = $2")
-            .bind(host_id)
-            .bind(id)
-            .execute(&mut *conn)
-            .await?;
+    for chunk in package_ids.chunks(BATCH_ROWS) {
+        let sql = format!(
+            "DELETE FROM host_packages WHERE host_id = {} AND package_id IN ({})",
+            dialect.marks(1, 1),
+            dialect.marks(2, chunk.len())
+        );
+        let mut query = sqlx::query(AssertSqlSafe(sql)).bind(host_id);
+        for id in chunk {
+            query = query.bind(*id);
+        }
+        query.execute(&mut *conn).await?;
     }
     Ok(())
 }
@@ -483,6 +509,7 @@ async fn update_status(
 /// Replaces the host's pending updates and their counts.
 async fn replace_pending_updates(
     conn: &mut AnyConnection,
+    dialect: Dialect,
     host_id: i64,
     updates: &[PendingUpdate],
 ) -> Result<()> {
@@ -494,7 +521,7 @@ async fn replace_pending_updates(
         let sql = format!(
             "INSERT INTO pending_updates (host_id, name, arch, installed_version, \
              candidate_version, origin, security) VALUES {}",
-            values_rows(chunk.len(), 7)
+            dialect.values_rows(chunk.len(), 7)
         );
         let mut query = sqlx::query(AssertSqlSafe(sql));
         for u in chunk {
@@ -515,6 +542,7 @@ async fn replace_pending_updates(
 /// Writes one history entry per change.
 async fn record_changes(
     conn: &mut AnyConnection,
+    dialect: Dialect,
     host_id: i64,
     changes: &[Change],
     now: Timestamp,
@@ -522,7 +550,7 @@ async fn record_changes(
     for chunk in changes.chunks(BATCH_ROWS) {
         let sql = format!(
             "INSERT INTO host_events (host_id, at, kind, name, change_json) VALUES {}",
-            values_rows(chunk.len(), 5)
+            dialect.values_rows(chunk.len(), 5)
         );
         let mut query = sqlx::query(AssertSqlSafe(sql));
         for change in chunk {
@@ -550,30 +578,38 @@ fn describe(change: &Change) -> (&'static str, &str) {
     }
 }
 
-/// Records the digests, refreshes the counts and marks the host seen.
+/// Records the digests and marks the host seen; with `recount`, also refreshes the counts of
+/// packages and pending updates (only a package or update section can change them).
 async fn mark_seen(
     conn: &mut AnyConnection,
     host_id: i64,
     digests: &BTreeMap<Section, String>,
+    recount: bool,
     now: Timestamp,
 ) -> Result<()> {
-    sqlx::query(
+    let counts = match recount {
+        true => {
+            ", package_count = (SELECT COUNT(*) FROM host_packages WHERE host_id = $1), \
+             pending_update_count = (SELECT COUNT(*) FROM pending_updates WHERE host_id = $1), \
+             security_update_count = \
+               (SELECT COUNT(*) FROM pending_updates WHERE host_id = $1 AND security = 1)"
+        }
+        false => "",
+    };
+    let sql = format!(
         "UPDATE hosts SET last_seen = $2, \
          digest_facts = COALESCE($3, digest_facts), \
          digest_packages = COALESCE($4, digest_packages), \
-         digest_pending_updates = COALESCE($5, digest_pending_updates), \
-         package_count = (SELECT COUNT(*) FROM host_packages WHERE host_id = $1), \
-         pending_update_count = (SELECT COUNT(*) FROM pending_updates WHERE host_id = $1), \
-         security_update_count = \
-           (SELECT COUNT(*) FROM pending_updates WHERE host_id = $1 AND security = 1) \
-         WHERE id = $1",
-    )
-    .bind(host_id)
-    .bind(secs(now))
-    .bind(digests.get(&Section::Facts).map(String::as_str))
-    .bind(digests.get(&Section::Packages).map(String::as_str))
-    .bind(digests.get(&Section::PendingUpdates).map(String::as_str))
-    .execute(&mut *conn)
-    .await?;
+         digest_pending_updates = COALESCE($5, digest_pending_updates){counts} \
+         WHERE id = $1"
+    );
+    sqlx::query(AssertSqlSafe(sql))
+        .bind(host_id)
+        .bind(secs(now))
+        .bind(digests.get(&Section::Facts).map(String::as_str))
+        .bind(digests.get(&Section::Packages).map(String::as_str))
+        .bind(digests.get(&Section::PendingUpdates).map(String::as_str))
+        .execute(&mut *conn)
+        .await?;
     Ok(())
 }

@@ -7,14 +7,23 @@
 //! read-then-write transaction never fails half-way on a busy database) and how a host row is
 //! locked (`FOR UPDATE` on PostgreSQL, where several server processes may write at once).
 //!
+//! On SQLite the writers of one process also take turns in the process before they ask for
+//! the database's write lock: a writer that finds SQLite's lock taken sleeps and retries (1 ms,
+//! then longer) instead of waking when the lock is free, while a turn is handed on at once.
+//! Statements with many values bind them by position there (`?`, see
+//! [`Dialect::values_rows`]): sqlx looks up the name of each `$N` it binds, and SQLite finds a
+//! name by walking the list of all of them, so binding n named values costs n² steps.
+//!
 //! The submodules follow the process: [`agents`] (enrollment tokens and agent credentials),
 //! [`identity`] (host creation, identity candidates and reviews), [`inventory`] (applying an
 //! inventory), [`hosts`] (reading hosts back), [`software`] (packages across the fleet),
 //! [`access`] (users, sessions, sign-in failures, API tokens) and [`compliance`] (the audit
 //! log, appended to inside the transactions of the other modules).
 
+use std::ops::{Deref, DerefMut};
 use std::path::Path;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use jiff::Timestamp;
@@ -49,6 +58,8 @@ mod store;
 pub struct SqlStore {
     pool: AnyPool,
     dialect: Dialect,
+    /// The turn of this process's SQLite writers (unused on PostgreSQL).
+    writer: Arc<tokio::sync::Mutex<()>>,
 }
 
 /// The database behind a store, where the SQL must differ.
@@ -69,7 +80,11 @@ impl SqlStore {
         let (dialect, url) = parse_url(url)?;
         let options = AnyConnectOptions::from_str(&url)?;
         let pool = pool_options(dialect).connect_with(options).await?;
-        let store = SqlStore { pool, dialect };
+        let store = SqlStore {
+            pool,
+            dialect,
+            writer: Arc::default(),
+        };
 
         if dialect == Dialect::Sqlite {
             // WAL is a property of the file, so one connection setting it is enough; readers
@@ -146,12 +161,64 @@ impl Dialect {
             Dialect::Postgres => " FOR UPDATE",
         }
     }
+
+    /// Placeholders for `n` values bound in order, the first being the `from`th of the
+    /// statement: `?, ?` on SQLite, `$3, $4` on PostgreSQL.
+    fn marks(self, from: usize, n: usize) -> String {
+        let mark = |i: usize| match self {
+            Dialect::Sqlite => "?".to_owned(),
+            Dialect::Postgres => format!("${i}"),
+        };
+        (from..from + n).map(mark).collect::<Vec<_>>().join(", ")
+    }
+
+    /// Placeholders for `rows` rows of `columns` values each, bound in order: `(?, ?), (?, ?)`
+    /// on SQLite, `($1, $2), ($3, $4)` on PostgreSQL.
+    fn values_rows(self, rows: usize, columns: usize) -> String {
+        let row = |r: usize| format!("({})", self.marks(r * columns + 1, columns));
+        (0..rows).map(row).collect::<Vec<_>>().join(", ")
+    }
 }
 
 impl SqlStore {
     /// Opens a transaction that will write, holding the write lock where the backend has one.
-    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>> {
-        Ok(self.pool.begin_with(self.dialect.begin_write()).await?)
+    async fn begin_write(&self) -> Result<WriteTransaction> {
+        let turn = match self.dialect {
+            Dialect::Sqlite => Some(self.writer.clone().lock_owned().await),
+            Dialect::Postgres => None,
+        };
+        let tx = self.pool.begin_with(self.dialect.begin_write()).await?;
+        Ok(WriteTransaction { tx, _turn: turn })
+    }
+}
+
+/// A transaction that writes; on SQLite it holds this process's writer turn until it ends.
+struct WriteTransaction {
+    tx: sqlx::Transaction<'static, sqlx::Any>,
+    _turn: Option<tokio::sync::OwnedMutexGuard<()>>,
+}
+
+impl WriteTransaction {
+    async fn commit(self) -> Result<()> {
+        Ok(self.tx.commit().await?)
+    }
+
+    async fn rollback(self) -> Result<()> {
+        Ok(self.tx.rollback().await?)
+    }
+}
+
+impl Deref for WriteTransaction {
+    type Target = sqlx::AnyConnection;
+
+    fn deref(&self) -> &sqlx::AnyConnection {
+        &self.tx
+    }
+}
+
+impl DerefMut for WriteTransaction {
+    fn deref_mut(&mut self) -> &mut sqlx::AnyConnection {
+        &mut self.tx
     }
 }
 
@@ -263,6 +330,13 @@ mod tests {
     #[test]
     fn values_rows_numbers_placeholders_row_by_row() {
         assert_eq!(values_rows(2, 3), "($1, $2, $3), ($4, $5, $6)");
+    }
+
+    #[test]
+    fn sqlite_binds_many_values_by_position() {
+        assert_eq!(Dialect::Sqlite.values_rows(2, 2), "(?, ?), (?, ?)");
+        assert_eq!(Dialect::Postgres.values_rows(2, 2), "($1, $2), ($3, $4)");
+        assert_eq!(Dialect::Postgres.marks(2, 3), "$2, $3, $4");
     }
 
     #[test]

@@ -43,6 +43,11 @@ const SQLITE: &[(i64, &str, &str)] = &[
         "directory_users",
         include_str!("../../migrations/sqlite/0006_directory_users.sql"),
     ),
+    (
+        8,
+        "finding_advisories",
+        include_str!("../../migrations/sqlite/0008_finding_advisories.sql"),
+    ),
 ];
 
 /// (version, description, SQL) of every PostgreSQL migration.
@@ -76,6 +81,11 @@ const POSTGRES: &[(i64, &str, &str)] = &[
         6,
         "directory_users",
         include_str!("../../migrations/postgres/0006_directory_users.sql"),
+    ),
+    (
+        8,
+        "finding_advisories",
+        include_str!("../../migrations/postgres/0008_finding_advisories.sql"),
     ),
 ];
 
