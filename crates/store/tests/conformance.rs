@@ -2124,7 +2124,7 @@ async fn findings_are_found_by_the_advisories_they_name_after_every_rewrite(db: 
     assert_eq!(findings_of_advisory(store, "DSA-5003-1").await, 0);
 
     // A re-assessment that names other advisories moves the finding with it.
-    let stored = store.host_findings(&[host]).await.unwrap();
+    let stored = store.host_findings(&[host], None).await.unwrap();
     let mut write = finding_write(
         host,
         FindingState::new(curl_facts(&["CVE-2021-3", "DSA-5003-1"]), at(2)),

@@ -44,9 +44,9 @@ const SQLITE: &[(i64, &str, &str)] = &[
         include_str!("../../migrations/sqlite/0006_directory_users.sql"),
     ),
     (
-        8,
+        7,
         "finding_advisories",
-        include_str!("../../migrations/sqlite/0008_finding_advisories.sql"),
+        include_str!("../../migrations/sqlite/0007_finding_advisories.sql"),
     ),
 ];
 
@@ -83,9 +83,9 @@ const POSTGRES: &[(i64, &str, &str)] = &[
         include_str!("../../migrations/postgres/0006_directory_users.sql"),
     ),
     (
-        8,
+        7,
         "finding_advisories",
-        include_str!("../../migrations/postgres/0008_finding_advisories.sql"),
+        include_str!("../../migrations/postgres/0007_finding_advisories.sql"),
     ),
 ];
 
