@@ -125,7 +125,9 @@ mod tests {
         let text = String::from_utf8(csv_table(&["name", "note", "n"], rows)).unwrap();
         assert_eq!(
             text,
-            "name,note,n\n\"web, \"\"one\"\"\",\"'=HYPERLINK(\"\"x\"\")\",-3\n\"two\nlines\",'@x,'+1-1\n"
+            "name,note,n\n\
+             \"web, \"\"one\"\"\",\"'=HYPERLINK(\"\"x\"\")\",-3\n\
+             \"two\nlines\",'@x,'+1-1\n"
         );
     }
 

@@ -4,8 +4,9 @@
 //! The server keeps no state outside the store, so several processes can share one database.
 //! Modules follow the process steps: `inventory` takes agents' documents and shows hosts and
 //! software; `access` holds users, sessions, tokens and the table of who may call which route;
-//! `compliance` shows the audit log; `ops` serves health and metrics and writes the access log; `safety` adds the
-//! security headers and refuses NUL characters at input; `tls` serves over HTTPS.
+//! `compliance` shows the audit log; `ops` serves health and metrics and writes the access
+//! log; `safety` adds the security headers and refuses NUL characters at input; `tls` serves
+//! over HTTPS.
 //! Every route is declared with its access rule and passes the access guard.
 
 pub mod access;

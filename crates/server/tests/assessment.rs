@@ -449,7 +449,8 @@ async fn incremental(store: &dyn Store) {
         serde_json::json!({
             "id": id, "modified": "2024-01-01T00:00:00Z",
             "affected": [{"package": {"ecosystem": "PyPI", "name": package},
-                "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "2.0"}]}]}]
+                "ranges": [{"type": "ECOSYSTEM",
+                    "events": [{"introduced": "0"}, {"fixed": "2.0"}]}]}]
         })
         .to_string()
     };

@@ -66,7 +66,8 @@ fn tools() -> Option<(PathBuf, PathBuf)> {
     let required = std::env::var("STEWARD_REQUIRE_LDAP").is_ok_and(|v| v == "1");
     assert!(
         !required,
-        "STEWARD_REQUIRE_LDAP=1 but slapd or ldapmodify is missing: install Debian slapd and ldap-utils"
+        "STEWARD_REQUIRE_LDAP=1 but slapd or ldapmodify is missing: \
+         install Debian slapd and ldap-utils"
     );
     eprintln!("ldap: skipped, slapd or ldapmodify is missing (Debian packages slapd, ldap-utils)");
     None
@@ -252,7 +253,8 @@ fn session(answer: &str) -> String {
 /// The role `/api/v1/me` reports for a session.
 async fn role_of(addr: std::net::SocketAddr, cookie: &str) -> String {
     let request = format!(
-        "GET /api/v1/me HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nCookie: {cookie}\r\n\r\n"
+        "GET /api/v1/me HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\
+         Cookie: {cookie}\r\n\r\n"
     );
     let answer = http(addr, &request).await;
     let body = answer.split("\r\n\r\n").nth(1).unwrap();

@@ -7,8 +7,9 @@
 //! pipeline can gate on it; `--fail-on unknown` counts every open finding, rated or not.
 //!
 //! The lifecycle status is the one the last assessment stored, the same the web UI and the
-//! API show (a running server re-assesses a host once the date of its status passes). Host names and other agent-supplied text are printed with control characters
-//! escaped, so a hostile inventory cannot drive the terminal.
+//! API show (a running server re-assesses a host once the date of its status passes). Host
+//! names and other agent-supplied text are printed with control characters escaped, so a
+//! hostile inventory cannot drive the terminal.
 
 use std::collections::{BTreeMap, HashMap};
 use std::io::Write;

@@ -12,8 +12,8 @@
 //!
 //! A [`Scope`] limits the work: every host, some hosts (their inventory changed), or the hosts
 //! running some packages (advisories naming them changed). With a package scope only those
-//! packages' installed rows and findings are read, and only their findings touched. Hosts are processed in batches, each written in one
-//! transaction.
+//! packages' installed rows and findings are read, and only their findings touched. Hosts are
+//! processed in batches, each written in one transaction.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::time::Instant;

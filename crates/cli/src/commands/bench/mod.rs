@@ -802,7 +802,9 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
     let _ = writeln!(out, "- machine: {}", machine());
     let _ = writeln!(
         out,
-        "- data: {} advisories loaded in {} s; {hosts} hosts, {installed} installed packages ({} per host on average), {distinct_packages} distinct package versions, host 0's full document {} KiB",
+        "- data: {} advisories loaded in {} s; {hosts} hosts, {installed} installed packages \
+         ({} per host on average), {distinct_packages} distinct package versions, \
+         host 0's full document {} KiB",
         advisories.len(),
         number(mirror_load.as_secs_f64()),
         installed / usize::try_from(hosts).unwrap_or(1).max(1),
@@ -811,7 +813,9 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
     if core_runs > 0 {
         let _ = writeln!(
             out,
-            "- assessment: {} distinct (release, source package, version) tuples, {} matches on {} of them, {} host findings on {} hosts, {} undecided; new advisory: {} versions examined, {} hosts affected",
+            "- assessment: {} distinct (release, source package, version) tuples, {} matches on {} \
+             of them, {} host findings on {} hosts, {} undecided; new advisory: {} versions \
+             examined, {} hosts affected",
             interned.distinct.len(),
             outcome.matches,
             outcome.affected_versions,
@@ -825,14 +829,16 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
     if let Some(advisory) = &new_advisory {
         let _ = writeln!(
             out,
-            "- new advisory: a copy of {} naming {}, imported as a one-file mirror; its findings per run: {new_findings:?}",
+            "- new advisory: a copy of {} naming {}, imported as a one-file mirror; \
+             its findings per run: {new_findings:?}",
             advisory.related.join(", "),
             named_packages(advisory)
         );
     }
     let _ = writeln!(
         out,
-        "- rounds: unchanged rounds completed by the check-in alone: {}; hosts that sent sections in the changed rounds: {changed_sent:?}",
+        "- rounds: unchanged rounds completed by the check-in alone: {}; \
+         hosts that sent sections in the changed rounds: {changed_sent:?}",
         if unchanged_all_checkin {
             "all"
         } else {
@@ -892,7 +898,8 @@ fn encode(segment: &str) -> String {
     out
 }
 
-/// The packages an advisory names, the first few of them: `AlmaLinux:9 kernel, … (121 packages in all)`.
+/// The packages an advisory names, the first few of them:
+/// `AlmaLinux:9 kernel, … (121 packages in all)`.
 fn named_packages(advisory: &steward_core::assessment::advisory::Advisory) -> String {
     const SHOWN: usize = 3;
     let names: Vec<String> = advisory
